@@ -1,0 +1,67 @@
+# Tradepost: `make demo` runs the store, `make test` runs every test. Nothing else is needed.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+STORE_PRESET ?= components
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: demo test test-fast lint format install browser clean help bench bench-search
+
+help:
+	@echo "make demo   - install, migrate var/tradepost.sqlite3, load the $(STORE_PRESET) demo store, serve http://$(HOST):$(PORT)"
+	@echo "make test   - the whole test suite (set DATABASE_URL to run it on PostgreSQL)"
+	@echo "make lint   - ruff"
+	@echo "make bench  - benchmarks into BENCHMARKS.md (minutes; SQLite and PostgreSQL)"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+# The venv is rebuilt from the lock file whenever the lock changes.
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.synced
+
+# Browser tests drive Debian's chromium; install it when it is missing and we may.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); \
+	  else echo "chromium is missing; browser tests will be skipped (install Debian's chromium)"; fi; \
+	fi
+
+demo: install
+	TRADEPOST_DEV=1 $(PY) manage.py migrate --noinput
+	TRADEPOST_DEV=1 $(PY) manage.py demo --preset $(STORE_PRESET)
+	TRADEPOST_DEV=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install browser
+	$(VENV)/bin/pytest
+
+test-fast: install
+	$(VENV)/bin/pytest -m "not browser"
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+# Benchmarks are not tests: they take minutes and write BENCHMARKS.md. Needs wrk (Debian) and PostgreSQL.
+bench: bench-search
+
+bench-search: install
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	$(PY) -m bench.catalog $(BENCH_ARGS)
+
+format: install
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var/test.sqlite3* var/cache

@@ -1,0 +1,53 @@
+"""Sends a signed-in user to the agreement page until they accept the current version."""
+
+from urllib.parse import urlencode
+
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from tradepost.accounts.models import AgreementAcceptance, UserAgreement
+
+SESSION_KEY = "accepted_agreement_version"
+EXEMPT_PREFIXES = (
+    "/api/",
+    "/static/",
+    "/media/",
+    "/account/agreement",
+    "/account/logout",
+    "/policies/",
+    "/agreement",
+)
+
+
+def current_agreement_version() -> int | None:
+    """The current agreement version: one indexed query, so a new version applies on the very next request."""
+    return UserAgreement.objects.order_by("-version").values_list("version", flat=True).first()
+
+
+def user_accepted_current(request) -> bool:
+    current = current_agreement_version()
+    if current is None:
+        return True
+    if request.session.get(SESSION_KEY) == current:
+        return True
+    accepted = AgreementAcceptance.objects.filter(user=request.user, agreement__version=current).exists()
+    if accepted:
+        request.session[SESSION_KEY] = current
+    return accepted
+
+
+class AgreementRequiredMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(EXEMPT_PREFIXES)
+            and not user_accepted_current(request)
+        ):
+            target = reverse("storefront:agreement_accept")
+            return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)

@@ -1,0 +1,22 @@
+"""The REST API at /api/v1: one NinjaAPI, one router module per app, problem JSON for every error."""
+
+from ninja import NinjaAPI
+
+from tradepost.api import errors
+from tradepost.api.accounts import router as accounts_router
+from tradepost.api.catalog import router as catalog_router
+from tradepost.api.policies import router as policies_router
+
+api = NinjaAPI(
+    title="Tradepost API",
+    version="1",
+    description=(
+        "Cross-border commerce. Authenticate with the session cookie (send X-CSRFToken on writes) "
+        "or a personal token: `Authorization: Bearer tp_...`. Errors are RFC 9457 problem JSON."
+    ),
+    urls_namespace="api",
+)
+errors.install(api)
+api.add_router("", accounts_router)
+api.add_router("", policies_router)
+api.add_router("", catalog_router)

@@ -1,0 +1,38 @@
+"""Fixtures shared by every app's tests."""
+
+import pytest
+from django.core.cache import cache
+
+from tradepost.accounts.models import User
+from tradepost.accounts.selectors import agreement_current
+from tradepost.accounts.services import agreement_accept
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate-limit counters and the cached agreement version must not leak between tests.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_user(email: str = "buyer@example.com", *, accepted: bool = True, **fields) -> User:
+    fields.setdefault("full_name", "Bea Buyer")
+    fields.setdefault("country", "DE")
+    user = User.objects.create_user(email, PASSWORD, **fields)
+    current = agreement_current()
+    if accepted and current:
+        agreement_accept(user=user, version=current.version)
+    return user
+
+
+@pytest.fixture
+def buyer(db) -> User:
+    return make_user()
+
+
+@pytest.fixture
+def other_buyer(db) -> User:
+    return make_user("other@example.com", full_name="Otto Other")

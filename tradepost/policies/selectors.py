@@ -1,0 +1,105 @@
+"""Reads for store policies: the active one, any past version, and the version list."""
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from django.db.models import QuerySet
+
+from tradepost.core.calendar import WorkingCalendar, get_calendar
+from tradepost.core.exceptions import ApplicationError, NotFound
+from tradepost.policies.documents import document_digest
+from tradepost.policies.models import PolicyVersion
+from tradepost.policies.schema import StorePolicy
+
+# Parsed policies keyed by content digest. Keyed by content, not by version number, because numbers are
+# reused whenever a transaction that created a version rolls back (every test does), so they can go stale.
+_PARSED: dict[str, StorePolicy] = {}
+_PARSED_LIMIT = 64
+_MAX_NUMBER = 2**31 - 1  # PositiveIntegerField's upper bound on every supported database
+
+
+class PolicyDocumentCorrupt(ApplicationError):
+    status = 500
+    code = "policy_document_corrupt"
+    title = "A stored policy version was altered"
+
+
+@dataclass(frozen=True)
+class ActivePolicy:
+    """The policy in force now, with the version that holds it."""
+
+    version: int
+    version_id: int
+    digest: str
+    preset: str
+    activated_at: datetime
+    policy: StorePolicy
+
+
+def policy_from_version(version: PolicyVersion) -> StorePolicy:
+    """Return the typed policy stored in a version row; parsed once per content per process."""
+    policy = _PARSED.get(version.digest)
+    if policy is None:
+        # Checked once per process and content: a row edited behind the service's back must not be trusted.
+        if document_digest(version.document) != version.digest:
+            raise PolicyDocumentCorrupt(
+                f"Policy version {version.number} no longer matches its digest; restore it from a backup"
+            )
+        policy = StorePolicy.model_validate(version.document)
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[version.digest] = policy
+    return policy
+
+
+def policy_active() -> ActivePolicy:
+    """Return the active policy: the highest-numbered version."""
+    version = PolicyVersion.objects.order_by("-number").first()
+    if version is None:
+        raise NotFound(
+            "No store policy is active yet; activate one with `tradepost policy activate --preset components`"
+        )
+    return ActivePolicy(
+        version=version.number,
+        version_id=version.pk,
+        digest=version.digest,
+        preset=version.preset,
+        activated_at=version.created_at,
+        policy=policy_from_version(version),
+    )
+
+
+def policy_version(number: int) -> PolicyVersion:
+    """Return one version row by its number."""
+    # Out-of-range numbers would be a database error on PostgreSQL rather than a plain miss.
+    in_range = 1 <= number <= _MAX_NUMBER
+    version = in_range and PolicyVersion.objects.select_related("created_by").filter(number=number).first()
+    if not version:
+        raise NotFound(f"Policy version {number} does not exist", field="number")
+    return version
+
+
+def policy_for_version(number: int) -> StorePolicy:
+    """Return the rules of one version, as orders placed under it must keep seeing them."""
+    return policy_from_version(policy_version(number))
+
+
+def policy_active_number() -> int | None:
+    """Return the number of the active version, or None before the first activation."""
+    return PolicyVersion.objects.order_by("-number").values_list("number", flat=True).first()
+
+
+def policy_versions() -> QuerySet[PolicyVersion]:
+    """Return all versions, newest first, without their documents."""
+    return PolicyVersion.objects.select_related("created_by").defer("document").order_by("-number")
+
+
+def store_calendar(policy: StorePolicy) -> WorkingCalendar:
+    """The calendar of the store's warehouse: its country's holidays, its timezone and working hours."""
+    store = policy.store
+    return get_calendar(
+        store.warehouse_country,
+        store.timezone,
+        workday_start=time.fromisoformat(store.working_hours.start),
+        workday_end=time.fromisoformat(store.working_hours.end),
+    )
