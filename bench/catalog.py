@@ -1,0 +1,255 @@
+"""Catalog benchmark: import rate, search latency (HTTP vs raw SQL), category and product page throughput.
+
+    python -m bench.catalog --db sqlite --parts 1000000     (make bench-search runs both databases)
+
+Each run starts from a fresh database, imports a generated CSV, then measures through gunicorn (2 workers).
+"""
+
+import argparse
+import http.client
+import os
+import random
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlparse
+
+from bench import common
+
+QUERY_MIX = {"exact": 60, "prefix": 40, "word": 40, "typo": 30, "miss": 30}
+
+
+def build_queries(seed: int = 7) -> list[tuple[str, str]]:
+    """A fixed mix of 200 searches drawn from the catalog itself."""
+    from tradepost.catalog.models import Product
+
+    rng = random.Random(seed)
+    total = Product.objects.count()
+    ids = sorted(rng.sample(range(1, total + 1), min(total, 400)))
+    rows = list(Product.objects.filter(pk__in=ids).values_list("mpn", "title"))
+    rng.shuffle(rows)
+    words = sorted({w for _, title in rows for w in title.lower().split() if w.isalpha() and len(w) > 4})
+    queries: list[tuple[str, str]] = []
+    for mpn, _ in rows[: QUERY_MIX["exact"]]:
+        queries.append(("exact", rng.choice([mpn, mpn.lower(), mpn.replace("-", " ")])))
+    for mpn, _ in rows[60 : 60 + QUERY_MIX["prefix"]]:
+        queries.append(("prefix", mpn[: max(4, len(mpn) // 2)]))
+    for _ in range(QUERY_MIX["word"]):
+        queries.append(("word", " ".join(rng.sample(words, 2)) if len(words) > 1 else "regulator"))
+    for _ in range(QUERY_MIX["typo"]):
+        word = rng.choice(words) if words else "regulator"
+        cut = rng.randrange(1, len(word) - 1)
+        queries.append(("typo", word[:cut] + word[cut + 1 :]))
+    for _ in range(QUERY_MIX["miss"]):
+        queries.append(("miss", "".join(rng.choice("qxzjvw") for _ in range(7))))
+    return queries
+
+
+def time_http(base: str, queries: list[tuple[str, str]]) -> dict:
+    parsed = urlparse(base)
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+    samples = {"all": []}
+    for kind, q in queries + queries:  # the first pass warms caches; only the second is kept
+        path = "/api/v1/products?" + urlencode({"q": q, "per_page": 20})
+        start = time.perf_counter()
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        elapsed = (time.perf_counter() - start) * 1000
+        if response.status != 200:
+            raise RuntimeError(f"{path} answered {response.status}")
+        samples.setdefault(kind, []).append(elapsed)
+        samples["all"].append(elapsed)
+    return {kind: common.percentiles(values[len(values) // 2 :]) for kind, values in samples.items()}
+
+
+def time_raw_sql(queries: list[tuple[str, str]]) -> dict:
+    """Re-run the exact SQL the search issues, straight on the connection, to isolate the database's share."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tradepost.catalog.search import search_product_ids
+
+    captured = []
+    for _, q in queries:
+        with CaptureQueriesContext(connection) as ctx:
+            search_product_ids(q, limit=20)
+        captured.append([entry["sql"] for entry in ctx.captured_queries])
+    samples = []
+    with connection.cursor() as cursor:
+        for statements in captured + captured:
+            start = time.perf_counter()
+            for sql in statements:
+                cursor.execute(sql)
+                cursor.fetchall()
+            samples.append((time.perf_counter() - start) * 1000)
+    return common.percentiles(samples[len(samples) // 2 :])
+
+
+def queries_per_request(path: str) -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.get(path)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(ctx.captured_queries)
+
+
+def page_targets() -> tuple[str, str]:
+    from django.db.models import Count
+
+    from tradepost.catalog.models import Category, Product
+
+    leaf = Category.objects.annotate(n=Count("products")).filter(n__gte=48).order_by("-n").first()
+    product = Product.objects.filter(status="active").order_by("pk")[Product.objects.count() // 2]
+    return f"/catalog/{leaf.slug}/?per_page=48", f"/products/{product.sku}/"
+
+
+def run(db: str, parts: int, preset: str) -> dict:
+    env = common.bench_env(db)
+    os.environ.update(env)
+    if db == "sqlite":
+        os.environ.pop("DATABASE_URL", None)
+    common.fresh_database(db, env)
+    import django
+
+    django.setup()
+    from tradepost.catalog.generator import generate_csv
+    from tradepost.catalog.imports import catalog_import
+    from tradepost.policies.loading import load_preset
+    from tradepost.policies.services import policy_activate
+
+    policy_activate(policy=load_preset(preset), source="bench")
+    csv_path = common.ROOT / "var" / "bench" / f"catalog-{preset}-{parts}.csv"
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
+    if not csv_path.exists():
+        with csv_path.open("w", newline="") as target:
+            generate_csv(parts=parts, preset=preset, seed=1, target=target)
+    # Categories and spec attributes come with the generator; create them before importing rows.
+    from tradepost.catalog.generator import catalog_generate
+
+    catalog_generate(parts=0, preset=preset, seed=1)
+    start = time.perf_counter()
+    with csv_path.open(newline="") as source:
+        report = catalog_import(source=source)
+    seconds = time.perf_counter() - start
+    if report.failed:
+        raise RuntimeError(f"import reported {report.failed} bad rows: {report.errors[:3]}")
+    result = {"db": db, "parts": parts, "import_rows_per_s": report.rows / seconds, "import_seconds": seconds}
+    from django.db import connection
+
+    if db == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+            cursor.execute("PRAGMA optimize")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    queries = build_queries()
+    category_path, product_path = page_targets()
+    result["category_queries"] = queries_per_request(category_path)
+    result["product_queries"] = queries_per_request(product_path)
+    result["raw_sql"] = time_raw_sql(queries)
+    connection.close()
+    with common.gunicorn(env) as (base, server):
+        result["http"] = time_http(base, queries)
+        result["category_rps"] = common.wrk(base + category_path)
+        result["product_rps"] = common.wrk(base + product_path)
+        result["worker_rss_mb"] = common.worker_rss_mb(server.pid)
+    result["ratio_p95"] = result["http"]["all"]["p95"] / result["raw_sql"]["p95"]
+    return result
+
+
+def report(results: list[dict]) -> str:
+    lines = [
+        "## Catalog (`make bench-search`)",
+        "",
+        f"Machine: {common.machine_info()}.",
+        "",
+        "Search: `GET /api/v1/products?q=` through gunicorn (2 workers), 200 queries "
+        f"({', '.join(f'{n} {k}' for k, n in QUERY_MIX.items())}), second pass of two; raw SQL = the same "
+        "statements re-run on the connection.",
+        "",
+        "| DB | parts | search p50 | p95 | p99 | raw SQL p95 | HTTP/raw p95 | import rows/s | category req/s "
+        "(queries) | product req/s (queries) | worker RSS |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        h = r["http"]["all"]
+        lines.append(
+            f"| {r['db']} | {r['parts']:,} | {h['p50']:.1f} ms | {h['p95']:.1f} ms | {h['p99']:.1f} ms | "
+            f"{r['raw_sql']['p95']:.1f} ms | {r['ratio_p95']:.2f} | {r['import_rows_per_s']:,.0f} | "
+            f"{r['category_rps']:,.0f} ({r['category_queries']}) | "
+            f"{r['product_rps']:,.0f} ({r['product_queries']}) | "
+            f"{r['worker_rss_mb']:.0f} MB |"
+        )
+    lines += [
+        "",
+        "Search p95 by kind (ms):",
+        "",
+        "| DB | parts | " + " | ".join(QUERY_MIX) + " |",
+        "|---|---|" + "---|" * len(QUERY_MIX),
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['db']} | {r['parts']:,} | "
+            + " | ".join(f"{r['http'][k]['p95']:.1f}" for k in QUERY_MIX)
+            + " |"
+        )
+    lines += [
+        "",
+        "Targets: search p95 ≤ 20 ms and ≤ 2× raw SQL; category page ≥ 300 req/s, ≤ 10 queries; "
+        "product page ≥ 500 req/s, ≤ 8 queries; import ≥ 5,000 rows/s; worker RSS ≤ 200 MB.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], action="append")
+    parser.add_argument("--parts", type=int, action="append")
+    parser.add_argument("--preset", default="components")
+    parser.add_argument("--out", default=str(common.ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:  # one database and size per process: Django settings are per process
+        print(common.dump(run(args.db[0], args.parts[0], args.preset)))
+        return
+    import json
+    import subprocess
+
+    results = []
+    for parts in args.parts or [10_000, 1_000_000]:
+        for db in args.db or ["sqlite", "postgres"]:
+            print(f"== {db}, {parts:,} parts", file=sys.stderr, flush=True)
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.catalog",
+                    "--one",
+                    "--db",
+                    db,
+                    "--parts",
+                    str(parts),
+                    "--preset",
+                    args.preset,
+                ],
+                cwd=common.ROOT,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            result = json.loads(out.stdout[out.stdout.index("{") :])
+            print(common.dump(result), file=sys.stderr)
+            results.append(result)
+    common.write_section(Path(args.out), "catalog", report(results))
+    print(f"wrote {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

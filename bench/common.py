@@ -1,0 +1,172 @@
+"""Shared plumbing for benchmarks: fresh databases, a gunicorn server, timings, machine info."""
+
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/tradepost_bench")
+
+
+def bench_env(db: str) -> dict:
+    """Production-like settings (DEBUG off) on a dedicated database."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TRADEPOST_DEV", "DEBUG"}}
+    env.update(
+        {
+            "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "TRADEPOST_VAR_DIR": str(ROOT / "var" / f"bench-{db}"),
+            "SESSION_COOKIE_SECURE": "0",
+            "CSRF_COOKIE_SECURE": "0",
+            "LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        }
+    )
+    if db == "postgres":
+        env["DATABASE_URL"] = PG_URL
+    return env
+
+
+def fresh_database(db: str, env: dict) -> None:
+    """Drop and recreate the benchmark database, then migrate and collect static files."""
+    var = Path(env["TRADEPOST_VAR_DIR"])
+    if db == "sqlite":
+        shutil.rmtree(var, ignore_errors=True)
+    else:
+        name = PG_URL.rsplit("/", 1)[1]
+        for sql in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
+            subprocess.run(["psql", PG_ADMIN_URL, "-q", "-c", sql], check=True)
+    var.mkdir(parents=True, exist_ok=True)
+    manage("migrate", "--noinput", "-v0", env=env)
+    manage("collectstatic", "--noinput", "-v0", env=env)
+
+
+def manage(*args, env: dict, capture: bool = False) -> str:
+    result = subprocess.run(
+        [PY, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True, capture_output=capture, text=True
+    )
+    return result.stdout if capture else ""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(env: dict, *, workers: int = 2):
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(Path(PY).parent / "gunicorn"),
+            "config.wsgi:application",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+            "--error-logfile",
+            str(Path(env["TRADEPOST_VAR_DIR"]) / "gunicorn.log"),
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/api/v1/categories", timeout=2).read()  # noqa: S310 - loopback only
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        yield base, process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def worker_rss_mb(master_pid: int) -> float:
+    """Largest resident set among the gunicorn workers, in MB."""
+    children = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True).stdout.split()
+    sizes = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status")
+        if status.exists():
+            match = re.search(r"VmRSS:\s+(\d+) kB", status.read_text())
+            if match:
+                sizes.append(int(match.group(1)) / 1024)
+    return max(sizes) if sizes else float("nan")
+
+
+def percentiles(samples_ms: list[float]) -> dict:
+    ordered = sorted(samples_ms)
+    q = statistics.quantiles(ordered, n=100, method="inclusive")
+    return {"p50": q[49], "p95": q[94], "p99": q[98], "n": len(ordered)}
+
+
+def wrk(url: str, *, seconds: int = 10, connections: int = 8, threads: int = 2) -> float:
+    """Requests per second that wrk measured against `url`."""
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        raise RuntimeError(f"wrk saw {non2xx.group(1)} error responses from {url}")
+    return float(match.group(1))
+
+
+def machine_info() -> str:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        match = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
+        cpu = match.group(1).strip() if match else cpu
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    import sqlite3
+
+    pg = subprocess.run(["psql", PG_ADMIN_URL, "-tAc", "show server_version"], capture_output=True, text=True)
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM; Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, PostgreSQL {pg.stdout.strip() or 'n/a'}"
+    )
+
+
+def write_section(path: Path, marker: str, body: str) -> None:
+    """Replace the block between <!-- marker --> and <!-- /marker --> in BENCHMARKS.md, or append it."""
+    text = (
+        path.read_text()
+        if path.exists()
+        else "# Benchmarks\n\nProduced by `make bench`; numbers from this machine.\n"
+    )
+    start, end = f"<!-- {marker} -->", f"<!-- /{marker} -->"
+    block = f"{start}\n{body.rstrip()}\n{end}"
+    if start in text and end in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.write_text(text)
+
+
+def dump(obj) -> str:
+    return json.dumps(obj, indent=2, default=str)

@@ -1,0 +1,219 @@
+"""Catalog API: categories, product browse and search, product detail; staff upsert."""
+
+from decimal import Decimal
+
+from ninja import Router, Schema
+from pydantic import Field
+
+from tradepost.accounts.roles import Desk
+from tradepost.api.auth import member, require_desk
+from tradepost.api.schemas import In
+from tradepost.catalog import search, selectors, services
+from tradepost.catalog.params import filters_from_params, int_param
+from tradepost.catalog.selectors import MAX_PER_PAGE
+from tradepost.core.exceptions import NotFound
+from tradepost.policies.selectors import policy_active
+
+router = Router(tags=["catalog"])
+
+
+class CategoryOut(Schema):
+    id: int
+    slug: str
+    name: str
+    parent_id: int | None
+    depth: int
+    path: str
+    customizable: bool
+    warranty_class: str
+
+
+class PriceBreakOut(Schema):
+    min_quantity: int
+    unit_price: Decimal
+
+
+class SpecOut(Schema):
+    key: str
+    name: str
+    value: str
+    unit: str
+    number: Decimal | None
+
+
+class ProductOut(Schema):
+    sku: str
+    mpn: str
+    manufacturer: str
+    category: str = Field(description="Category slug")
+    title: str
+    stock: int
+    moq: int
+    order_multiple: int
+    status: str
+    price_from: Decimal | None
+    price_breaks: list[PriceBreakOut]
+    specs: list[SpecOut]
+
+
+class WarrantyOut(Schema):
+    class_key: str
+    label: str
+    months: int | None
+    lifetime: bool
+
+
+class ProductDetailOut(ProductOut):
+    description: str
+    datasheet_url: str
+    weight_grams: int
+    hs_code: str
+    country_of_origin: str
+    customizable: bool
+    images: list[str]
+    breadcrumb: list[CategoryOut]
+    warranty: WarrantyOut | None
+
+
+class ProductPageOut(Schema):
+    items: list[ProductOut]
+    page: int
+    per_page: int
+    total: int | None = Field(
+        description="Matching products; null for text searches, which are ranked, not counted."
+    )
+    sort: str | None
+
+
+class ProductIn(In):
+    mpn: str = Field(max_length=80)
+    manufacturer: str = Field(max_length=120)
+    category: str = Field(max_length=140, description="Category slug")
+    title: str = Field(max_length=255)
+    description: str = Field("", max_length=20000)
+    datasheet_url: str = Field("", max_length=500)
+    weight_grams: int = 0
+    hs_code: str = Field("", max_length=14)
+    country_of_origin: str = Field("", max_length=2)
+    stock: int = 0
+    moq: int = 1
+    order_multiple: int = 1
+    status: str = "active"
+    price_breaks: list[tuple[int, Decimal]] = Field(
+        default_factory=list, description="[[min_quantity, unit_price]]"
+    )
+    specs: dict[str, str] = Field(default_factory=dict)
+    images: list[str] = Field(default_factory=list)
+
+
+def _card(product) -> dict:
+    return {
+        "sku": product.sku,
+        "mpn": product.mpn,
+        "manufacturer": product.manufacturer.name,
+        "category": product.category.slug,
+        "title": product.title,
+        "stock": product.stock,
+        "moq": product.moq,
+        "order_multiple": product.order_multiple,
+        "status": product.status,
+        "price_from": product.price_from,
+        "price_breaks": [
+            {"min_quantity": b.min_quantity, "unit_price": b.unit_price} for b in product.price_breaks.all()
+        ],
+        "specs": [
+            {
+                "key": s.attribute.key,
+                "name": s.attribute.name,
+                "value": s.value_text,
+                "unit": s.attribute.unit,
+                "number": s.value_number,
+            }
+            for s in product.specs.all()
+        ],
+    }
+
+
+@router.get("/categories", response=list[CategoryOut], auth=None, summary="The category tree, root first")
+def categories(request):
+    return selectors.category_tree()
+
+
+@router.get("/products", response=ProductPageOut, auth=None, summary="Browse or search products")
+def products(request):
+    """Without `q`: browse with filters (category, manufacturer, in_stock, price_min/max,
+    spec.<key>[.min|.max]), `sort` (part, price, -price, stock, newest) and pagination.
+    With `q`: part-number-aware ranked search."""
+    params = request.GET
+    page = int_param(params, "page", 1, maximum=10_000)
+    per_page = int_param(params, "per_page", 24, maximum=MAX_PER_PAGE)
+    category = selectors.category_get(slug=params["category"]) if params.get("category") else None
+    query = (params.get("q") or "").strip()
+    if query:
+        ids = search.search_product_ids(
+            query,
+            limit=per_page,
+            offset=(page - 1) * per_page,
+            category_path=category.path if category else None,
+            in_stock=True if (params.get("in_stock") or "").lower() in {"1", "true", "yes", "on"} else None,
+        )
+        items = [_card(p) for p in selectors.products_in_order(ids)]
+        return {"items": items, "page": page, "per_page": per_page, "total": None, "sort": None}
+    filters = filters_from_params(params, selectors.spec_attributes())
+    result = selectors.product_list(
+        category=category, filters=filters, sort=params.get("sort") or "part", page=page, per_page=per_page
+    )
+    return {
+        "items": [_card(p) for p in result.products],
+        "page": result.page,
+        "per_page": result.per_page,
+        "total": result.total,
+        "sort": result.sort,
+    }
+
+
+def _detail(product) -> dict:
+    ancestors = selectors.category_ancestors(product.category)
+    warranty = None
+    try:
+        policy = policy_active().policy
+    except NotFound:  # a store without a policy still shows its products
+        policy = None
+    if policy is not None and policy.warranty.enabled:
+        chosen = policy.warranty_class(selectors.effective_warranty_class(product.category, ancestors))
+        if chosen is not None:
+            warranty = {
+                "class_key": chosen.key,
+                "label": chosen.label,
+                "months": chosen.months,
+                "lifetime": chosen.lifetime,
+            }
+    return {
+        **_card(product),
+        "description": product.description,
+        "datasheet_url": product.datasheet_url,
+        "weight_grams": product.weight_grams,
+        "hs_code": product.hs_code,
+        "country_of_origin": product.country_of_origin.code or "",
+        "customizable": product.category.customizable,
+        "images": [image.url for image in product.images.all()],
+        "breadcrumb": [*ancestors, product.category],
+        "warranty": warranty,
+    }
+
+
+@router.get("/products/{sku}", response=ProductDetailOut, auth=None, summary="One product")
+def product_detail(request, sku: str):
+    return _detail(selectors.product_get(sku=sku))
+
+
+@router.put(
+    "/products/{sku}", response=ProductDetailOut, auth=member, summary="Create or replace a product (staff)"
+)
+def product_put(request, sku: str, payload: ProductIn):
+    require_desk(request, Desk.FULFILMENT)
+    data = payload.dict()
+    data["sku"] = sku
+    data["price_breaks"] = [(q, str(p)) for q, p in payload.price_breaks]
+    product, _ = services.product_save(data=data)
+    return _detail(selectors.product_get(sku=product.sku, staff=True))
