@@ -130,12 +130,13 @@ def run(db: str, parts: int, preset: str) -> dict:
         with csv_path.open("w", newline="") as target:
             generate_csv(parts=parts, preset=preset, seed=1, target=target)
     # Categories and spec attributes come with the generator; create them before importing rows.
-    from tradepost.catalog.generator import catalog_generate
+    from tradepost.catalog.generator import catalog_taxonomy_ensure
+    from tradepost.catalog.management.commands.catalog import DEFAULT_JOBS
 
-    catalog_generate(parts=0, preset=preset, seed=1)
+    catalog_taxonomy_ensure(preset=preset)
     start = time.perf_counter()
-    with csv_path.open(newline="") as source:
-        report = catalog_import(source=source)
+    with csv_path.open("rb") as source:  # as `tradepost catalog import FILE` reads it
+        report = catalog_import(source=source, jobs=DEFAULT_JOBS)
     seconds = time.perf_counter() - start
     if report.failed:
         raise RuntimeError(f"import reported {report.failed} bad rows: {report.errors[:3]}")
