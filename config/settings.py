@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "tradepost.policies",
     "tradepost.accounts",
     "tradepost.catalog",
+    "tradepost.cart",
+    "tradepost.orders",
+    "tradepost.payments",
     "tradepost.api",
     "tradepost.storefront",
     "tradepost.backoffice",
@@ -190,6 +193,10 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Tradepost <no-reply@tradepost.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Flat shipping charge for stores without free shipping, until shipping rates land (USD).
+FLAT_SHIPPING_USD = env_str("FLAT_SHIPPING_USD", "25.00")
+# Absolute links in emails and in provider redirects (PayPal return URLs).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # --- Security --------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

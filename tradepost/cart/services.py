@@ -1,0 +1,113 @@
+"""Cart changes. Quantities are checked against MOQ, order multiple and stock; prices are never taken
+from the client: they are read from the price breaks whenever the cart is shown or ordered."""
+
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from tradepost.cart.models import Cart, CartLine
+from tradepost.cart.selectors import line_problem
+from tradepost.catalog.models import Product
+from tradepost.core.exceptions import NotFound, ValidationFailed
+
+MAX_LINES = 200
+MAX_QUANTITY = 10_000_000
+
+
+def cart_for(*, user=None, token: str | uuid.UUID | None = None, create: bool = False) -> Cart | None:
+    """The signed-in user's cart, else the anonymous cart with `token`; created when asked."""
+    if user is not None and user.is_authenticated:
+        if create:
+            cart, _ = Cart.objects.get_or_create(user=user)
+            return cart
+        return Cart.objects.filter(user=user).first()
+    cart = None
+    if token:
+        try:
+            cart = Cart.objects.filter(token=uuid.UUID(str(token)), user__isnull=True).first()
+        except ValueError:
+            cart = None
+    if cart is None and create:
+        cart = Cart.objects.create()
+    return cart
+
+
+def _product(sku: str) -> Product:
+    product = (
+        Product.objects.filter(sku=sku).prefetch_related("price_breaks").first() if isinstance(sku, str) else None
+    )
+    if product is None:
+        raise NotFound(f"No product with SKU {sku!r}.", code="product_not_found", field="sku")
+    return product
+
+
+def _checked_quantity(product: Product, quantity) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise ValidationFailed("Quantity must be a whole number.", field="quantity", code="invalid_quantity")
+    if quantity > MAX_QUANTITY:
+        raise ValidationFailed(f"At most {MAX_QUANTITY:,} per line.", field="quantity", code="invalid_quantity")
+    problem = line_problem(product, quantity)
+    if problem:
+        raise ValidationFailed(problem, field="quantity", code="invalid_quantity")
+    return quantity
+
+
+def cart_line_set(*, cart: Cart, sku: str, quantity: int) -> CartLine:
+    """Set the quantity of `sku` in the cart (adding the line if new)."""
+    product = _product(sku)
+    quantity = _checked_quantity(product, quantity)
+    with transaction.atomic():
+        line = CartLine.objects.filter(cart=cart, product=product).first()
+        if line is None:
+            if CartLine.objects.filter(cart=cart).count() >= MAX_LINES:
+                raise ValidationFailed(
+                    f"A cart holds at most {MAX_LINES} lines.", field="sku", code="cart_full"
+                )
+            line = CartLine.objects.create(cart=cart, product=product, quantity=quantity)
+        else:
+            line.quantity = quantity
+            line.save(update_fields=["quantity"])
+        Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    return line
+
+
+def cart_line_add(*, cart: Cart, sku: str, quantity: int) -> CartLine:
+    """Add `quantity` of `sku` to what the cart already holds."""
+    product = _product(sku)
+    existing = CartLine.objects.filter(cart=cart, product=product).values_list("quantity", flat=True).first()
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        raise ValidationFailed("Quantity must be a whole number of at least 1.", field="quantity")
+    return cart_line_set(cart=cart, sku=sku, quantity=(existing or 0) + quantity)
+
+
+def cart_line_remove(*, cart: Cart, sku: str) -> None:
+    deleted, _ = CartLine.objects.filter(cart=cart, product__sku=sku).delete()
+    if not deleted:
+        raise NotFound(f"{sku!r} is not in the cart.", code="line_not_found", field="sku")
+
+
+def cart_clear(*, cart: Cart) -> None:
+    CartLine.objects.filter(cart=cart).delete()
+
+
+def cart_merge(*, token: str | uuid.UUID | None, user) -> Cart | None:
+    """Move an anonymous cart's lines into `user`'s cart at sign-in; the same product adds up.
+
+    Safe to call twice: the anonymous cart is deleted once merged.
+    """
+    anonymous = cart_for(token=token) if token else None
+    if anonymous is None:
+        return cart_for(user=user)
+    with transaction.atomic():
+        cart = cart_for(user=user, create=True)
+        mine = {line.product_id: line for line in CartLine.objects.filter(cart=cart)}
+        for line in CartLine.objects.filter(cart=anonymous):
+            if line.product_id in mine:
+                kept = mine[line.product_id]
+                kept.quantity += line.quantity
+                kept.save(update_fields=["quantity"])
+            else:
+                CartLine.objects.create(cart=cart, product_id=line.product_id, quantity=line.quantity)
+        anonymous.delete()
+    return cart

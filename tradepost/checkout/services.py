@@ -1,0 +1,248 @@
+"""Checkout: the priced preview a buyer confirms, and placing the order in one transaction."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tradepost.accounts.models import Address
+from tradepost.accounts.selectors import address_get
+from tradepost.cart.models import CartLine
+from tradepost.cart.selectors import CartView, cart_view
+from tradepost.cart.services import cart_for
+from tradepost.catalog.models import Product, ProductStatus
+from tradepost.catalog.selectors import category_ancestors, effective_warranty_class
+from tradepost.checkout.shipping import ShippingOption, shipping_options
+from tradepost.core.exceptions import Conflict, FieldError, NotFound, ValidationFailed
+from tradepost.orders.emails import order_email_queue
+from tradepost.orders.events import order_event_record
+from tradepost.orders.models import Order, OrderEvent, OrderLine
+from tradepost.policies.schema import CommercialInvoice, StorePolicy
+from tradepost.policies.selectors import ActivePolicy, policy_active
+from tradepost.pricing.calculations import Totals, order_totals
+
+MAX_REMARK = 2000
+MAX_KEY = 100
+
+
+class OutOfStock(Conflict):
+    code = "out_of_stock"
+
+
+@dataclass(frozen=True)
+class CheckoutPreview:
+    policy: ActivePolicy
+    cart: CartView
+    address: Address | None
+    shipping: list[ShippingOption]
+    shipping_choice: ShippingOption | None
+    payment_methods: list[str]
+    totals: Totals
+    errors: list[FieldError]
+
+    @property
+    def ready(self) -> bool:
+        return not self.errors
+
+
+def _payment_methods(policy: StorePolicy) -> list[str]:
+    return [str(method) for method in policy.payments.methods]
+
+
+def checkout_preview(
+    *, user, address_id: int | None = None, shipping_method: str | None = None, payment_method: str | None = None
+) -> CheckoutPreview:
+    """What the order would be now: priced lines, options, totals, and what still stops it being placed."""
+    active = policy_active()
+    policy = active.policy
+    view = cart_view(cart_for(user=user))
+    errors: list[FieldError] = []
+    if view.is_empty:
+        errors.append(FieldError("cart", "Your cart is empty.", "cart_empty"))
+    for sku, problem in view.problems:
+        errors.append(FieldError(f"cart.{sku}", problem, "line_problem"))
+    address = None
+    if address_id is None:
+        errors.append(FieldError("address_id", "Choose a shipping address.", "required"))
+    else:
+        try:
+            address = address_get(user=user, address_id=address_id)
+        except NotFound:  # someone else's address reads as missing
+            errors.append(FieldError("address_id", "No such address in your address book.", "not_found"))
+    options = shipping_options(policy)
+    choice = next((o for o in options if o.code == shipping_method), None)
+    if shipping_method is None and len(options) == 1:
+        choice = options[0]
+    if choice is None:
+        errors.append(FieldError("shipping_method", "Choose a shipping method.", "required"))
+    methods = _payment_methods(policy)
+    if payment_method not in methods:
+        message = "Choose a payment method." if not payment_method else "This store does not take that method."
+        errors.append(FieldError("payment_method", message, "invalid_choice"))
+    priced = [line.priced for line in view.lines if line.priced is not None]
+    totals = order_totals(lines=priced, shipping=choice.cost if choice else Decimal("0.00"))
+    return CheckoutPreview(
+        policy=active,
+        cart=view,
+        address=address,
+        shipping=options,
+        shipping_choice=choice,
+        payment_methods=methods,
+        totals=totals,
+        errors=errors,
+    )
+
+
+def _clean_key(key) -> str:
+    if not isinstance(key, str) or not key.strip():
+        raise ValidationFailed("An idempotency key is required.", field="idempotency_key", code="required")
+    key = key.strip()
+    if len(key) > MAX_KEY or not key.isprintable():
+        raise ValidationFailed(
+            f"At most {MAX_KEY} printable characters.", field="idempotency_key", code="invalid"
+        )
+    return key
+
+
+def checkout_place(
+    *,
+    user,
+    idempotency_key: str,
+    address_id: int | None,
+    shipping_method: str | None,
+    payment_method: str | None,
+    remark: str = "",
+    commercial_invoice: bool = False,
+    expected_total: Decimal | None = None,
+) -> tuple[Order, bool]:
+    """Place the buyer's cart as an order; returns (order, created).
+
+    One transaction: stock is taken with a conditional UPDATE (never below zero), the order and its lines
+    are written with the policy version in force, and the cart is emptied. The same idempotency key
+    returns the order it placed the first time, never a second one; safe to retry. When
+    `expected_total` (what the buyer was shown) no longer matches, nothing is placed.
+    """
+    key = _clean_key(idempotency_key)
+    existing = Order.objects.filter(user=user, idempotency_key=key).first()
+    if existing is not None:
+        return existing, False
+    remark = (remark or "").strip()
+    if len(remark) > MAX_REMARK:
+        raise ValidationFailed(f"At most {MAX_REMARK} characters.", field="remark", code="too_long")
+    try:
+        with transaction.atomic():
+            order = _place(
+                user=user,
+                key=key,
+                address_id=address_id,
+                shipping_method=shipping_method,
+                payment_method=payment_method,
+                remark=remark,
+                commercial_invoice=bool(commercial_invoice),
+                expected_total=expected_total,
+            )
+    except IntegrityError:
+        # The same key committed meanwhile (a double click racing itself): that order is the answer.
+        existing = Order.objects.filter(user=user, idempotency_key=key).first()
+        if existing is None:
+            raise
+        return existing, False
+    order_email_queue(order=order, kind="placed")
+    return order, True
+
+
+def _place(*, user, key, address_id, shipping_method, payment_method, remark, commercial_invoice,
+           expected_total) -> Order:  # fmt: skip
+    preview = checkout_preview(
+        user=user, address_id=address_id, shipping_method=shipping_method, payment_method=payment_method
+    )
+    if preview.errors:
+        raise ValidationFailed("The order cannot be placed yet.", errors=preview.errors, code="checkout_incomplete")
+    policy = preview.policy.policy
+    if commercial_invoice and not policy.invoices.request_at_checkout:
+        if policy.invoices.commercial_invoice != CommercialInvoice.ALWAYS:
+            raise ValidationFailed(
+                "This store does not take invoice requests at checkout.", field="commercial_invoice"
+            )
+    if policy.invoices.commercial_invoice == CommercialInvoice.ALWAYS:
+        commercial_invoice = True
+    totals = preview.totals
+    if expected_total is not None and Decimal(expected_total) != totals.total:
+        raise Conflict(
+            f"Prices changed since you reviewed the order: the total is now {totals.total} USD. Review it again.",
+            code="total_changed",
+            field="expected_total",
+        )
+    lines = preview.cart.lines
+    for line in sorted(lines, key=lambda item: item.product.pk):  # a fixed order: no deadlock between buyers
+        taken = Product.objects.filter(
+            pk=line.product.pk, stock__gte=line.quantity, status=ProductStatus.ACTIVE
+        ).update(stock=F("stock") - line.quantity)
+        if not taken:
+            left = Product.objects.filter(pk=line.product.pk).values_list("stock", flat=True).first() or 0
+            raise OutOfStock(
+                f"{line.product.mpn}: only {left} left in stock; change the quantity and try again.",
+                field=f"cart.{line.product.sku}",
+            )
+    now = timezone.now()
+    address = preview.address
+    order = Order.objects.create(
+        user=user,
+        policy_version_id=preview.policy.version_id,
+        idempotency_key=key,
+        goods_total=totals.goods,
+        discount_total=totals.discount,
+        shipping_total=totals.shipping,
+        duties_total=totals.duties,
+        total=totals.total,
+        payment_method=payment_method,
+        shipping_method=preview.shipping_choice.code,
+        shipping_method_label=preview.shipping_choice.label,
+        ship_name=address.full_name,
+        ship_company=address.company,
+        ship_line1=address.line1,
+        ship_line2=address.line2,
+        ship_city=address.city,
+        ship_region=address.region,
+        ship_postal_code=address.postal_code,
+        ship_country=address.country,
+        ship_phone=address.phone,
+        remark=remark,
+        commercial_invoice_requested=commercial_invoice,
+        placed_at=now,
+        payment_due_at=now + timedelta(hours=policy.payments.unpaid_order_expiry_hours),
+    )
+    warranty = {}
+    for line in lines:
+        category = line.product.category
+        if category.pk not in warranty:
+            warranty[category.pk] = effective_warranty_class(category, category_ancestors(category)) or ""
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            product=line.product,
+            sku=line.product.sku,
+            mpn=line.product.mpn,
+            manufacturer=line.product.manufacturer.name,
+            title=line.product.title,
+            warranty_class=warranty[line.product.category_id],
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            line_total=line.total,
+        )
+        for line in lines
+    )
+    order_event_record(
+        order=order,
+        kind=OrderEvent.Kind.PLACED,
+        actor=user,
+        to_status=order.status,
+        message=f"Order placed: {order.total} USD by {order.get_payment_method_display()}.",
+        data={"policy_version": preview.policy.version, "total": str(order.total)},
+        at=now,
+    )
+    CartLine.objects.filter(cart=preview.cart.cart).delete()
+    return order

@@ -1,0 +1,1 @@
+"""Pure totals: goods -> discounts -> shipping -> duties -> total. No database, no policy lookups."""
