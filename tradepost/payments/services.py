@@ -300,9 +300,9 @@ def western_union_submit(*, order: Order, user, sender_name: str, mtcn: str) -> 
         raise ValidationFailed(
             "Check the transfer details.", errors=[FieldError(field, message) for field, message in errors]
         )
-    if Payment.objects.filter(mtcn=mtcn).exclude(order=order).exists():
+    if Payment.objects.filter(mtcn=mtcn).exclude(order=order).exclude(status=Payment.Status.REJECTED).exists():
         raise ValidationFailed("This MTCN was already given for another order.", field="mtcn")
-    existing = Payment.objects.filter(order=order, mtcn=mtcn).first()
+    existing = Payment.objects.filter(order=order, mtcn=mtcn).exclude(status=Payment.Status.REJECTED).first()
     if existing is not None:
         return existing
     if order.payments.filter(status=Payment.Status.SUBMITTED).exists():
