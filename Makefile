@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test test-fast lint format install browser clean help bench bench-search
+.PHONY: demo test test-fast lint format install browser clean help bench bench-search bench-checkout
 
 help:
 	@echo "make demo   - install, migrate var/tradepost.sqlite3, load the $(STORE_PRESET) demo store, serve http://$(HOST):$(PORT)"
@@ -54,11 +54,14 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 # Benchmarks are not tests: they take minutes and write BENCHMARKS.md. Needs wrk (Debian) and PostgreSQL.
-bench: bench-search
+bench: bench-search bench-checkout
 
 bench-search: install
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	$(PY) -m bench.catalog $(BENCH_ARGS)
+
+bench-checkout: install
+	$(PY) -m bench.checkout $(BENCH_ARGS)
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -237,3 +237,17 @@ def test_bad_proposals_name_the_field(buyer):
         assert caught.value.errors[0].field == field
     assert not ChangeProposal.objects.exists()
     assert Order.objects.get(pk=order.pk).status == OrderStatus.APPROVED
+
+
+def test_the_expire_command_lapses_overdue_orders(buyer):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    shop()
+    order = place(buyer)
+    Order.objects.filter(pk=order.pk).update(payment_due_at=timezone.now() - timedelta(minutes=1))
+    out = StringIO()
+    call_command("orders", "expire", stdout=out)
+    assert "1 unpaid orders lapsed" in out.getvalue()
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
