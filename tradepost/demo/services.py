@@ -1,17 +1,21 @@
-"""Loads a demo store: a policy preset, a buyer and a staff member. Safe to run again."""
+"""Loads a demo store: a policy preset, a catalog, a buyer with orders and a staff member; safe to rerun."""
 
 from dataclasses import dataclass
 
 from django.db import transaction
 
-from tradepost.accounts.models import User
+from tradepost.accounts.models import Address, User
 from tradepost.accounts.roles import Desk
 from tradepost.accounts.selectors import agreement_current
 from tradepost.accounts.services import agreement_accept, staff_set_desks
+from tradepost.cart.services import cart_for, cart_line_set
 from tradepost.catalog.generator import catalog_generate
 from tradepost.catalog.models import Product
+from tradepost.checkout.services import checkout_place
+from tradepost.payments.services import wire_receipt_record
 from tradepost.policies.loading import load_preset, preset_path
 from tradepost.policies.models import PolicyVersion
+from tradepost.policies.selectors import policy_active
 from tradepost.policies.services import policy_activate
 
 BUYER_EMAIL = "buyer@demo.tradepost.test"
@@ -53,6 +57,43 @@ def _ensure_preset(preset: str) -> tuple[PolicyVersion, bool]:
     )
 
 
+def _ensure_orders(*, buyer: User, staff: User) -> None:
+    """An address and two orders for the demo buyer, through the real services; only the first time."""
+    if buyer.orders.exists():
+        return
+    address = buyer.addresses.first() or Address.objects.create(
+        user=buyer, full_name=buyer.full_name, company=buyer.company, line1="500 Terry Francine St",
+        city="San Francisco", region="CA", postal_code="94158", country="US", phone="+14155550123",
+        is_default=True,
+    )  # fmt: skip
+    products = list(
+        Product.objects.filter(status="active", stock__gte=100, moq=1, order_multiple=1).order_by("pk")[:3]
+    )
+    if len(products) < 2:
+        return
+    methods = [str(m) for m in policy_active().policy.payments.methods]
+    cart = cart_for(user=buyer, create=True)
+    plans = [(products[:2], methods[0], "demo-order-1")]
+    if "wire_transfer" in methods:
+        plans.append((products[2:], "wire_transfer", "demo-order-2"))
+    for items, method, key in plans:
+        for product in items:
+            cart_line_set(cart=cart, sku=product.sku, quantity=10)
+        order, _ = checkout_place(
+            user=buyer,
+            idempotency_key=key,
+            address_id=address.pk,
+            shipping_method=None,
+            payment_method=method,
+            remark="Demo order",
+        )
+        if key == "demo-order-2":
+            # Finance recorded the buyer's transfer from the (demo) bank statement.
+            wire_receipt_record(
+                order=order, amount=order.total, bank_reference=f"DEMO-{order.number}", actor=staff
+            )
+
+
 def demo_load(*, preset: str, parts: int = DEMO_PARTS) -> DemoStore:
     with transaction.atomic():
         version, created = _ensure_preset(preset)
@@ -75,6 +116,7 @@ def demo_load(*, preset: str, parts: int = DEMO_PARTS) -> DemoStore:
     # A small catalog for the demo, generated once per preset (the generator's SKUs carry its prefix).
     if created or not Product.objects.exists():
         catalog_generate(parts=parts, preset=preset)
+    _ensure_orders(buyer=User.objects.get(email__iexact=BUYER_EMAIL), staff=staff)
     return DemoStore(
         version.number,
         created,

@@ -50,3 +50,13 @@ def test_demo_with_an_unknown_preset_fails_clearly():
     with pytest.raises(CommandError, match="components"):
         run("--preset", "bazaar")
     assert not PolicyVersion.objects.exists()
+
+
+def test_demo_buyer_has_orders_to_look_at_and_staff_have_one_to_handle():
+    from tradepost.orders.models import Order
+
+    run("--preset", "components")
+    orders = Order.objects.filter(user__email=BUYER_EMAIL).order_by("idempotency_key")
+    assert [o.status for o in orders] == ["awaiting_payment", "approved"]
+    run("--preset", "components")
+    assert Order.objects.count() == 2
