@@ -36,3 +36,16 @@ def buyer(db) -> User:
 @pytest.fixture
 def other_buyer(db) -> User:
     return make_user("other@example.com", full_name="Otto Other")
+
+
+@pytest.fixture
+def fake_paypal(settings):
+    """A local fake PayPal server, with the settings pointing the PayPal client at it."""
+    from tradepost.payments.testing.fake_paypal import FakePayPal
+
+    with FakePayPal() as fake:
+        settings.PAYPAL_API_BASE = fake.base_url
+        settings.PAYPAL_CLIENT_ID = "fake-client-id"
+        settings.PAYPAL_CLIENT_SECRET = "fake-client-secret"
+        settings.PAYPAL_WEBHOOK_ID = "WH-TEST-0001"
+        yield fake

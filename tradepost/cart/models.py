@@ -33,3 +33,6 @@ class CartLine(models.Model):
             models.UniqueConstraint(fields=["cart", "product"], name="cart_line_one_per_product"),
             models.CheckConstraint(condition=models.Q(quantity__gte=1), name="cart_line_quantity_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x product {self.product_id}"

@@ -35,7 +35,9 @@ def cart_for(*, user=None, token: str | uuid.UUID | None = None, create: bool = 
 
 def _product(sku: str) -> Product:
     product = (
-        Product.objects.filter(sku=sku).prefetch_related("price_breaks").first() if isinstance(sku, str) else None
+        Product.objects.filter(sku=sku).prefetch_related("price_breaks").first()
+        if isinstance(sku, str)
+        else None
     )
     if product is None:
         raise NotFound(f"No product with SKU {sku!r}.", code="product_not_found", field="sku")
@@ -46,7 +48,9 @@ def _checked_quantity(product: Product, quantity) -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int):
         raise ValidationFailed("Quantity must be a whole number.", field="quantity", code="invalid_quantity")
     if quantity > MAX_QUANTITY:
-        raise ValidationFailed(f"At most {MAX_QUANTITY:,} per line.", field="quantity", code="invalid_quantity")
+        raise ValidationFailed(
+            f"At most {MAX_QUANTITY:,} per line.", field="quantity", code="invalid_quantity"
+        )
     problem = line_problem(product, quantity)
     if problem:
         raise ValidationFailed(problem, field="quantity", code="invalid_quantity")

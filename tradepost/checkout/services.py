@@ -53,7 +53,11 @@ def _payment_methods(policy: StorePolicy) -> list[str]:
 
 
 def checkout_preview(
-    *, user, address_id: int | None = None, shipping_method: str | None = None, payment_method: str | None = None
+    *,
+    user,
+    address_id: int | None = None,
+    shipping_method: str | None = None,
+    payment_method: str | None = None,
 ) -> CheckoutPreview:
     """What the order would be now: priced lines, options, totals, and what still stops it being placed."""
     active = policy_active()
@@ -80,7 +84,9 @@ def checkout_preview(
         errors.append(FieldError("shipping_method", "Choose a shipping method.", "required"))
     methods = _payment_methods(policy)
     if payment_method not in methods:
-        message = "Choose a payment method." if not payment_method else "This store does not take that method."
+        message = (
+            "Choose a payment method." if not payment_method else "This store does not take that method."
+        )
         errors.append(FieldError("payment_method", message, "invalid_choice"))
     priced = [line.priced for line in view.lines if line.priced is not None]
     totals = order_totals(lines=priced, shipping=choice.cost if choice else Decimal("0.00"))
@@ -154,25 +160,33 @@ def checkout_place(
     return order, True
 
 
-def _place(*, user, key, address_id, shipping_method, payment_method, remark, commercial_invoice,
-           expected_total) -> Order:  # fmt: skip
+def _place(
+    *, user, key, address_id, shipping_method, payment_method, remark, commercial_invoice, expected_total
+) -> Order:
     preview = checkout_preview(
         user=user, address_id=address_id, shipping_method=shipping_method, payment_method=payment_method
     )
     if preview.errors:
-        raise ValidationFailed("The order cannot be placed yet.", errors=preview.errors, code="checkout_incomplete")
+        raise ValidationFailed(
+            "The order cannot be placed yet.", errors=preview.errors, code="checkout_incomplete"
+        )
     policy = preview.policy.policy
-    if commercial_invoice and not policy.invoices.request_at_checkout:
-        if policy.invoices.commercial_invoice != CommercialInvoice.ALWAYS:
-            raise ValidationFailed(
-                "This store does not take invoice requests at checkout.", field="commercial_invoice"
-            )
+    invoices = policy.invoices
+    if (
+        commercial_invoice
+        and not invoices.request_at_checkout
+        and invoices.commercial_invoice != CommercialInvoice.ALWAYS
+    ):
+        raise ValidationFailed(
+            "This store does not take invoice requests at checkout.", field="commercial_invoice"
+        )
     if policy.invoices.commercial_invoice == CommercialInvoice.ALWAYS:
         commercial_invoice = True
     totals = preview.totals
     if expected_total is not None and Decimal(expected_total) != totals.total:
         raise Conflict(
-            f"Prices changed since you reviewed the order: the total is now {totals.total} USD. Review it again.",
+            f"Prices changed since you reviewed the order: the total is now {totals.total} USD. "
+            "Review it again.",
             code="total_changed",
             field="expected_total",
         )

@@ -27,12 +27,16 @@ def shipping_options(policy: StorePolicy) -> list[ShippingOption]:
     window = ""
     if shipping.delivery_min_working_days and shipping.delivery_max_working_days:
         window = (
-            f" Delivery in {shipping.delivery_min_working_days}-{shipping.delivery_max_working_days} working days"
-            " after dispatch."
+            f" Delivery in {shipping.delivery_min_working_days}-{shipping.delivery_max_working_days}"
+            " working days after dispatch."
         )
     if shipping.free_shipping:
         return [ShippingOption("free", "Free worldwide shipping", Decimal("0.00"), duties + window)]
     return [
-        ShippingOption("standard", "Standard international shipping", Decimal(settings.FLAT_SHIPPING_USD),
-                       duties + window)  # fmt: skip
+        ShippingOption(
+            "standard",
+            "Standard international shipping",
+            Decimal(settings.FLAT_SHIPPING_USD),
+            duties + window,
+        )
     ]

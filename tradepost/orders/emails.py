@@ -21,7 +21,12 @@ def order_email_send(*, order_id: int, kind: str, message: str = "") -> bool:
     """Render and send one order email; returns False when the order or kind is unknown."""
     from tradepost.orders.models import Order
 
-    order = Order.objects.select_related("user", "policy_version").prefetch_related("lines").filter(pk=order_id).first()
+    order = (
+        Order.objects.select_related("user", "policy_version")
+        .prefetch_related("lines")
+        .filter(pk=order_id)
+        .first()
+    )
     if order is None or kind not in SUBJECTS:
         return False
     policy = policy_for_version(order.policy_version.number)

@@ -92,7 +92,8 @@ class Order(models.Model):
             models.UniqueConstraint(fields=["user", "idempotency_key"], name="orders_one_order_per_key"),
             models.CheckConstraint(condition=Q(total__gte=0), name="orders_total_not_negative"),
             models.CheckConstraint(
-                condition=Q(status="cancelled") | Q(cancel_reason=""), name="orders_reason_only_when_cancelled"
+                condition=Q(status="cancelled") | Q(cancel_reason=""),
+                name="orders_reason_only_when_cancelled",
             ),
         ]
         indexes = [models.Index(fields=["user", "-placed_at"], name="orders_user_placed")]
@@ -217,3 +218,6 @@ class ChangeProposal(models.Model):
                 fields=["order"], condition=Q(status="proposed"), name="orders_one_open_proposal"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"proposal {self.pk} for order {self.order_id} ({self.status})"

@@ -45,8 +45,17 @@ def _text(value: str, field: str, *, required: bool = False) -> str:
     return value
 
 
-def _move(order: Order, target: str, *, actor, role: str | None = None, message: str = "", note: str = "",
-          data: dict | None = None, at: datetime | None = None) -> None:  # fmt: skip
+def _move(
+    order: Order,
+    target: str,
+    *,
+    actor,
+    role: str | None = None,
+    message: str = "",
+    note: str = "",
+    data: dict | None = None,
+    at: datetime | None = None,
+) -> None:
     check_transition(order.status, target)
     before = order.status
     order.status = target
@@ -161,7 +170,9 @@ def order_cancel(*, order: Order, actor, reason: str = "", message: str = "", co
         allowed = {str(r) for r in policy.orders.staff_cancel_requires}
         if reason not in allowed:
             raise ValidationFailed(
-                f"Staff may cancel only for: {', '.join(sorted(allowed))}.", field="reason", code="reason_not_allowed"
+                f"Staff may cancel only for: {', '.join(sorted(allowed))}.",
+                field="reason",
+                code="reason_not_allowed",
             )
         if reason == StaffCancelReason.NON_PAYMENT and order.status != S.AWAITING_PAYMENT:
             raise ValidationFailed("This order is paid; non-payment does not apply.", field="reason")
@@ -169,7 +180,9 @@ def order_cancel(*, order: Order, actor, reason: str = "", message: str = "", co
             consent = _text(consent, "consent", required=True)
         note = f"Buyer's consent: {consent}" if consent else ""
         if order.status not in BUYER_CANCELLABLE:
-            raise Conflict("This order has shipped or is closed; it cannot be cancelled.", code="not_cancellable")
+            raise Conflict(
+                "This order has shipped or is closed; it cannot be cancelled.", code="not_cancellable"
+            )
     now = timezone.now()
     _move(
         order,
@@ -278,7 +291,11 @@ def _plan(order: Order, changes: list[dict]) -> tuple[list[dict], Decimal]:
         item: dict = {"line": line.pk, "action": action, "sku": line.sku}
         if action == "reduce":
             quantity = change.get("quantity")
-            if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity < line.quantity:
+            if (
+                not isinstance(quantity, int)
+                or isinstance(quantity, bool)
+                or not 1 <= quantity < line.quantity
+            ):
                 raise ValidationFailed(
                     f"A reduced quantity is between 1 and {line.quantity - 1}.", field=f"{field}.quantity"
                 )
@@ -327,7 +344,7 @@ def _plan(order: Order, changes: list[dict]) -> tuple[list[dict], Decimal]:
 
 @transaction.atomic
 def proposal_create(*, order: Order, actor, message: str, changes: list[dict]) -> ChangeProposal:
-    """Staff propose a change (reduce, cancel a line, substitute, wait); nothing changes until the buyer accepts."""
+    """Staff propose a change (reduce, cancel a line, substitute, wait); nothing changes until accepted."""
     order = _lock(order)
     if order.status not in CHANGEABLE:
         raise Conflict("Only a paid order that has not shipped can be changed.", code="not_changeable")
@@ -361,7 +378,9 @@ def proposal_create(*, order: Order, actor, message: str, changes: list[dict]) -
 def _open_proposal(proposal: ChangeProposal, order: Order) -> ChangeProposal:
     proposal = ChangeProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status != ChangeProposal.Status.PROPOSED:
-        raise Conflict(f"This proposal is already {proposal.get_status_display().lower()}.", code="proposal_closed")
+        raise Conflict(
+            f"This proposal is already {proposal.get_status_display().lower()}.", code="proposal_closed"
+        )
     return proposal
 
 
@@ -372,7 +391,7 @@ def proposal_accept(*, proposal: ChangeProposal, user, reply: str = "") -> Order
     if user.pk != order.user_id:
         raise NotFound("No such order.", code="order_not_found")
     proposal = _open_proposal(proposal, order)
-    normalized, total_after = _plan(order, proposal.changes)  # the order may have moved since; re-check
+    normalized, _ = _plan(order, proposal.changes)  # the order may have moved since; re-check
     lines = {line.pk: line for line in order.lines.select_for_update()}
     wait_until = None
     for change in normalized:
@@ -388,13 +407,15 @@ def proposal_accept(*, proposal: ChangeProposal, user, reply: str = "") -> Order
             line.cancelled = True
             line.save(update_fields=["cancelled"])
         elif change["action"] == "substitute":
-            product = Product.objects.select_related("manufacturer", "category").get(sku=change["substitute_sku"])
+            product = Product.objects.select_related("manufacturer", "category").get(
+                sku=change["substitute_sku"]
+            )
             taken = Product.objects.filter(pk=product.pk, stock__gte=change["quantity"]).update(
                 stock=F("stock") - change["quantity"]
             )
             if not taken:
                 raise Conflict(
-                    f"{product.sku} is no longer in stock in that quantity; ask the store for a new proposal.",
+                    f"{product.sku} is no longer in stock in that quantity; ask the store for a new offer.",
                     code="out_of_stock",
                 )
             _release_stock([line])
@@ -433,17 +454,25 @@ def proposal_accept(*, proposal: ChangeProposal, user, reply: str = "") -> Order
         order=order,
         kind=OrderEvent.Kind.PROPOSAL_DECIDED,
         actor=user,
-        message="You accepted the proposed change." + (f" {proposal.buyer_reply}" if proposal.buyer_reply else ""),
-        data={"proposal": proposal.pk, "decision": "accepted", "total_before": str(before_total),
-              "total_after": str(order.total)},  # fmt: skip
+        message="You accepted the proposed change."
+        + (f" {proposal.buyer_reply}" if proposal.buyer_reply else ""),
+        data={
+            "proposal": proposal.pk,
+            "decision": "accepted",
+            "total_before": str(before_total),
+            "total_after": str(order.total),
+        },
     )
     lines_left = [line for line in order.lines.all() if not line.cancelled]
     if not lines_left:
         order.save(update_fields=["goods_total", "discount_total", "total", "dispatch_due_at", "updated_at"])
         return order_cancel(
-            order=order, actor=None, reason=StaffCancelReason.BUYER_CONSENT,
-            consent=f"Accepted proposal {proposal.pk} cancelling every line", message="Every line was cancelled.",
-        )  # fmt: skip
+            order=order,
+            actor=None,
+            reason=StaffCancelReason.BUYER_CONSENT,
+            consent=f"Accepted proposal {proposal.pk} cancelling every line",
+            message="Every line was cancelled.",
+        )
     _move(order, S.IN_REVIEW, actor=user, message="The order was changed as agreed and goes back to review.")
     order.save(
         update_fields=["status", "goods_total", "discount_total", "total", "dispatch_due_at", "updated_at"]
@@ -471,7 +500,8 @@ def proposal_decline(*, proposal: ChangeProposal, user, reply: str = "") -> Chan
         order=order,
         kind=OrderEvent.Kind.PROPOSAL_DECIDED,
         actor=user,
-        message="You declined the proposed change." + (f" {proposal.buyer_reply}" if proposal.buyer_reply else ""),
+        message="You declined the proposed change."
+        + (f" {proposal.buyer_reply}" if proposal.buyer_reply else ""),
         data={"proposal": proposal.pk, "decision": "declined"},
     )
     return proposal

@@ -10,7 +10,7 @@ from tradepost.orders.models import PaymentMethodChoices
 
 
 class Payment(models.Model):
-    """One attempt to pay an order by one method: a PayPal order, a wire transfer, a Western Union transfer."""
+    """One attempt to pay an order by one method: a PayPal order, a wire or a Western Union transfer."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for the buyer"
@@ -45,7 +45,9 @@ class Payment(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["provider_order_id"], condition=~Q(provider_order_id=""), name="payments_provider_order_once"
+                fields=["provider_order_id"],
+                condition=~Q(provider_order_id=""),
+                name="payments_provider_order_once",
             ),
             models.UniqueConstraint(
                 fields=["mtcn"], condition=~Q(mtcn="") & ~Q(status="rejected"), name="payments_mtcn_once"

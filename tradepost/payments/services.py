@@ -86,9 +86,10 @@ def payment_receipt_record(
                 raise
             if existing.order_id != order.pk:
                 raise Conflict(
-                    f"{external_id} is already recorded for another order.", field="external_id",
+                    f"{external_id} is already recorded for another order.",
+                    field="external_id",
                     code="duplicate_reference",
-                ) from None  # fmt: skip
+                ) from None
             return existing, False
         order.amount_paid += amount
         order.save(update_fields=["amount_paid", "updated_at"])
@@ -108,13 +109,19 @@ def payment_receipt_record(
             payment.decided_at = timezone.now()
             payment.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
         if order.status == S.CANCELLED:
-            refund_create(order=order, amount=amount, reason="Payment received after cancellation", actor=None)
+            refund_create(
+                order=order, amount=amount, reason="Payment received after cancellation", actor=None
+            )
         elif order.status == S.AWAITING_PAYMENT and order.amount_paid >= order.total:
             order_mark_paid(order=order, actor=actor, role="staff" if actor else "provider")
             if order.overpaid:
-                refund_create(order=order, amount=order.overpaid, reason="Paid more than the total", actor=None)
+                refund_create(
+                    order=order, amount=order.overpaid, reason="Paid more than the total", actor=None
+                )
         elif order.status != S.AWAITING_PAYMENT:
-            refund_create(order=order, amount=amount, reason="Paid again after the order was paid", actor=None)
+            refund_create(
+                order=order, amount=amount, reason="Paid again after the order was paid", actor=None
+            )
         return row, True
 
 
@@ -235,7 +242,9 @@ def refund_send_paypal(*, refund_id: int) -> Refund | None:
             note=refund.reason[:255],
         )
     except PayPalError as exc:
-        Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.FAILED, failure_message=str(exc)[:500])
+        Refund.objects.filter(pk=refund.pk).update(
+            status=Refund.Status.FAILED, failure_message=str(exc)[:500]
+        )
         return Refund.objects.get(pk=refund.pk)
     return _refund_record(refund=refund, source=Transaction.Source.PAYPAL, external_id=result.id, actor=None)
 
@@ -251,7 +260,9 @@ def wire_receipt_record(
     bank_reference = (bank_reference or "").strip()
     if not bank_reference or len(bank_reference) > 100:
         raise ValidationFailed(
-            "The bank's reference for this credit (from the statement).", field="bank_reference", code="required"
+            "The bank's reference for this credit (from the statement).",
+            field="bank_reference",
+            code="required",
         )
     if received_on is not None and received_on > timezone.now().date():
         raise ValidationFailed("A date in the future.", field="received_on")
@@ -300,7 +311,12 @@ def western_union_submit(*, order: Order, user, sender_name: str, mtcn: str) -> 
         raise ValidationFailed(
             "Check the transfer details.", errors=[FieldError(field, message) for field, message in errors]
         )
-    if Payment.objects.filter(mtcn=mtcn).exclude(order=order).exclude(status=Payment.Status.REJECTED).exists():
+    if (
+        Payment.objects.filter(mtcn=mtcn)
+        .exclude(order=order)
+        .exclude(status=Payment.Status.REJECTED)
+        .exists()
+    ):
         raise ValidationFailed("This MTCN was already given for another order.", field="mtcn")
     existing = Payment.objects.filter(order=order, mtcn=mtcn).exclude(status=Payment.Status.REJECTED).first()
     if existing is not None:
@@ -378,7 +394,9 @@ def paypal_checkout_start(*, order: Order, user, return_url: str, cancel_url: st
         if user.pk != order.user_id:
             raise NotFound("No such order.", code="order_not_found")
         if order.payment_method not in PAYPAL_METHODS:
-            raise Conflict(f"This order is to be paid by {order.get_payment_method_display()}.", code="wrong_method")
+            raise Conflict(
+                f"This order is to be paid by {order.get_payment_method_display()}.", code="wrong_method"
+            )
         if order.status != S.AWAITING_PAYMENT:
             raise Conflict("This order is not waiting for payment.", code="not_payable")
         if order.payment_due_at < timezone.now():
@@ -401,11 +419,16 @@ def paypal_checkout_start(*, order: Order, user, return_url: str, cancel_url: st
             cancel_url=cancel_url,
             request_id=str(payment.request_id),
             description=f"Order {order.number}",
+            invoice_id=f"{order.number}-{payment.pk}",
         )
     except PayPalError as exc:
-        Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.FAILED, failure_message=str(exc)[:500])
+        Payment.objects.filter(pk=payment.pk).update(
+            status=Payment.Status.FAILED, failure_message=str(exc)[:500]
+        )
         raise ProviderUnavailable("PayPal could not be reached; please try again in a moment.") from exc
-    Payment.objects.filter(pk=payment.pk).update(provider_order_id=created.id, approve_url=created.approve_url)
+    Payment.objects.filter(pk=payment.pk).update(
+        provider_order_id=created.id, approve_url=created.approve_url
+    )
     payment.provider_order_id, payment.approve_url = created.id, created.approve_url
     return payment
 
@@ -425,7 +448,7 @@ def paypal_capture(*, provider_order_id: str, user=None) -> Payment:
             provider_order_id, request_id=str(uuid.uuid5(payment.request_id, "capture"))
         )
     except PayPalError as exc:
-        if getattr(exc, "name", "") == "ORDER_NOT_APPROVED":
+        if exc.issue == "ORDER_NOT_APPROVED":
             raise Conflict("The payment was not approved at PayPal.", code="not_approved") from exc
         raise ProviderUnavailable("PayPal could not complete the payment; please try again.") from exc
     if capture.status == "COMPLETED":
@@ -466,7 +489,11 @@ def paypal_webhook_handle(*, headers, body: bytes) -> str:
         return "captured"
     if kind == "PAYMENT.CAPTURE.COMPLETED":
         related = (resource.get("supplementary_data") or {}).get("related_ids") or {}
-        payment = Payment.objects.select_related("order").filter(provider_order_id=related.get("order_id") or "").first()
+        payment = (
+            Payment.objects.select_related("order")
+            .filter(provider_order_id=related.get("order_id") or "")
+            .first()
+        )
         if payment is None:
             return "ignored: unknown order"
         amount = clean_amount((resource.get("amount") or {}).get("value"), "resource.amount")

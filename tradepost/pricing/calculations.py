@@ -54,7 +54,9 @@ def price_line(*, key: str, quantity: int, unit_price: Decimal) -> PricedLine:
         raise ValueError("quantity must be at least 1")
     if unit_price < 0:
         raise ValueError("unit_price must not be negative")
-    return PricedLine(key=key, quantity=quantity, unit_price=unit_price, total=round_money(unit_price * quantity))
+    return PricedLine(
+        key=key, quantity=quantity, unit_price=unit_price, total=round_money(unit_price * quantity)
+    )
 
 
 def order_totals(

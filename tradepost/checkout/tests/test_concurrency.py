@@ -24,7 +24,7 @@ def run_threads(target, count: int) -> list:
         try:
             barrier.wait()
             results[n] = target(n)
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
+        except Exception as exc:
             results[n] = exc
         finally:
             connections.close_all()
@@ -49,19 +49,23 @@ def test_fifty_buyers_of_the_last_unit_make_exactly_one_order():
     def buy(n: int):
         user, address = buyers[n]
         return checkout_place(
-            user=user, idempotency_key=f"race-{n}", address_id=address.pk, shipping_method=None,
+            user=user,
+            idempotency_key=f"race-{n}",
+            address_id=address.pk,
+            shipping_method=None,
             payment_method="wire_transfer",
-        )[0]  # fmt: skip
+        )[0]
 
     results = run_threads(buy, 50)
     orders = [r for r in results if isinstance(r, Order)]
     # A loser is refused either by the conditional UPDATE (it read the stock before the winner committed)
     # or already by the checkout's own stock check (it read it after).
     refused = [
-        r for r in results
+        r
+        for r in results
         if isinstance(r, OutOfStock)
         or (isinstance(r, ValidationFailed) and [e.field for e in r.errors] == ["cart.TI-LM317T"])
-    ]  # fmt: skip
+    ]
     assert len(orders) == 1, [r for r in results if not isinstance(r, Order)][:3]
     assert len(refused) == 49, [r for r in results if r not in refused and not isinstance(r, Order)][:3]
     assert Order.objects.count() == 1
@@ -76,9 +80,12 @@ def test_the_same_idempotency_key_from_many_threads_makes_one_order():
 
     def submit(_n: int):
         return checkout_place(
-            user=user, idempotency_key="same-click", address_id=address.pk, shipping_method=None,
+            user=user,
+            idempotency_key="same-click",
+            address_id=address.pk,
+            shipping_method=None,
             payment_method="wire_transfer",
-        )[0]  # fmt: skip
+        )[0]
 
     results = run_threads(submit, 12)
     errors = [r for r in results if not isinstance(r, Order)]

@@ -18,7 +18,9 @@ def test_placing_takes_stock_prices_by_break_and_keeps_the_policy_version(buyer)
     order = place(buyer, {"TI-LM317T": 10, "AMS-1117-33": 3})
     assert order.status == OrderStatus.AWAITING_PAYMENT
     lines = {line.sku: line for line in order.lines.all()}
-    assert lines["TI-LM317T"].unit_price == Decimal("0.4400") and lines["TI-LM317T"].line_total == Decimal("4.40")
+    assert lines["TI-LM317T"].unit_price == Decimal("0.4400") and lines["TI-LM317T"].line_total == Decimal(
+        "4.40"
+    )
     assert lines["AMS-1117-33"].line_total == Decimal("0.36")
     # components preset: shipping is charged (flat until the shipping issue lands)
     assert order.goods_total == Decimal("4.76")
@@ -35,9 +37,12 @@ def test_the_same_key_returns_the_same_order(buyer):
     first = place(buyer, key="double-click")
     fill_cart(buyer, {"TI-LM317T": 10})
     again, created = checkout_place(
-        user=buyer, idempotency_key="double-click", address_id=buyer.addresses.get().pk,
-        shipping_method=None, payment_method="wire_transfer",
-    )  # fmt: skip
+        user=buyer,
+        idempotency_key="double-click",
+        address_id=buyer.addresses.get().pk,
+        shipping_method=None,
+        payment_method="wire_transfer",
+    )
     assert not created and again.pk == first.pk
     assert Order.objects.count() == 1
     assert Product.objects.get(sku="TI-LM317T").stock == 90
@@ -49,8 +54,13 @@ def test_out_of_stock_places_nothing_and_keeps_the_cart(buyer):
     Product.objects.filter(sku="TI-LM317T").update(stock=50)
     address = make_address(buyer)
     with pytest.raises(ValidationFailed) as caught:
-        checkout_place(user=buyer, idempotency_key="k", address_id=address.pk, shipping_method=None,
-                       payment_method="wire_transfer")  # fmt: skip
+        checkout_place(
+            user=buyer,
+            idempotency_key="k",
+            address_id=address.pk,
+            shipping_method=None,
+            payment_method="wire_transfer",
+        )
     assert caught.value.errors[0].field == "cart.TI-LM317T"
     assert not Order.objects.exists()
     assert cart_for(user=buyer).lines.count() == 1
@@ -71,9 +81,14 @@ def test_stock_race_between_preview_and_place_is_refused(buyer, monkeypatch):
 
     monkeypatch.setattr(checkout, "checkout_preview", preview_then_someone_buys)
     with pytest.raises(OutOfStock):
-        checkout_place(user=buyer, idempotency_key="k", address_id=address.pk, shipping_method=None,
-                       payment_method="wire_transfer")  # fmt: skip
-    # The conditional UPDATE refused; the whole transaction (here including the stand-in purchase) rolled back.
+        checkout_place(
+            user=buyer,
+            idempotency_key="k",
+            address_id=address.pk,
+            shipping_method=None,
+            payment_method="wire_transfer",
+        )
+    # The conditional UPDATE refused; the whole transaction (with the stand-in purchase) rolled back.
     assert Product.objects.get(sku="TI-LM317T").stock == 100
     assert not Order.objects.exists()
 
@@ -83,8 +98,13 @@ def test_a_method_the_policy_does_not_offer_is_a_field_error(buyer):
     fill_cart(buyer, {"TI-LM317T": 1})
     address = make_address(buyer)
     with pytest.raises(ValidationFailed) as caught:
-        checkout_place(user=buyer, idempotency_key="k", address_id=address.pk, shipping_method=None,
-                       payment_method="wire_transfer")  # fmt: skip
+        checkout_place(
+            user=buyer,
+            idempotency_key="k",
+            address_id=address.pk,
+            shipping_method=None,
+            payment_method="wire_transfer",
+        )
     assert [e.field for e in caught.value.errors] == ["payment_method"]
 
 
@@ -101,8 +121,14 @@ def test_changed_total_since_review_places_nothing(buyer):
     fill_cart(buyer, {"TI-LM317T": 1})
     address = make_address(buyer)
     with pytest.raises(Conflict, match="Prices changed"):
-        checkout_place(user=buyer, idempotency_key="k", address_id=address.pk, shipping_method=None,
-                       payment_method="paypal", expected_total=Decimal("0.01"))  # fmt: skip
+        checkout_place(
+            user=buyer,
+            idempotency_key="k",
+            address_id=address.pk,
+            shipping_method=None,
+            payment_method="paypal",
+            expected_total=Decimal("0.01"),
+        )
     assert not Order.objects.exists()
 
 

@@ -9,145 +9,309 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0002_search_index'),
-        ('policies', '0001_initial'),
+        ("catalog", "0002_search_index"),
+        ("policies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(default=tradepost.orders.models.new_order_number, editable=False, max_length=16, unique=True)),
-                ('status', models.CharField(choices=[('awaiting_payment', 'Awaiting payment'), ('paid', 'Paid'), ('in_review', 'In review'), ('approved', 'Approved'), ('on_hold', 'On hold'), ('partially_shipped', 'Partially shipped'), ('shipped', 'Shipped'), ('delivered', 'Delivered'), ('completed', 'Completed'), ('cancelled', 'Cancelled')], db_index=True, default='awaiting_payment', max_length=24)),
-                ('idempotency_key', models.CharField(max_length=100)),
-                ('currency', models.CharField(default='USD', max_length=3)),
-                ('goods_total', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('discount_total', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('shipping_total', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('duties_total', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('total', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('amount_paid', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('payment_method', models.CharField(choices=[('paypal', 'PayPal'), ('card', 'Credit or debit card (through PayPal)'), ('wire_transfer', 'Wire transfer'), ('western_union', 'Western Union')], max_length=24)),
-                ('shipping_method', models.CharField(max_length=40)),
-                ('shipping_method_label', models.CharField(max_length=120)),
-                ('ship_name', models.CharField(max_length=150)),
-                ('ship_company', models.CharField(blank=True, max_length=200)),
-                ('ship_line1', models.CharField(max_length=200)),
-                ('ship_line2', models.CharField(blank=True, max_length=200)),
-                ('ship_city', models.CharField(max_length=100)),
-                ('ship_region', models.CharField(blank=True, max_length=100)),
-                ('ship_postal_code', models.CharField(blank=True, max_length=20)),
-                ('ship_country', django_countries.fields.CountryField(max_length=2)),
-                ('ship_phone', models.CharField(max_length=32)),
-                ('remark', models.TextField(blank=True)),
-                ('commercial_invoice_requested', models.BooleanField(default=False)),
-                ('placed_at', models.DateTimeField()),
-                ('payment_due_at', models.DateTimeField(help_text='An unpaid order lapses at this time.')),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('dispatch_due_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('cancel_reason', models.CharField(blank=True, choices=[('buyer', 'Cancelled by the buyer'), ('buyer_consent', "Cancelled by staff with the buyer's consent"), ('non_payment', 'Not paid in time')], max_length=24)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('policy_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='policies.policyversion')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(
+                        default=tradepost.orders.models.new_order_number,
+                        editable=False,
+                        max_length=16,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("awaiting_payment", "Awaiting payment"),
+                            ("paid", "Paid"),
+                            ("in_review", "In review"),
+                            ("approved", "Approved"),
+                            ("on_hold", "On hold"),
+                            ("partially_shipped", "Partially shipped"),
+                            ("shipped", "Shipped"),
+                            ("delivered", "Delivered"),
+                            ("completed", "Completed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="awaiting_payment",
+                        max_length=24,
+                    ),
+                ),
+                ("idempotency_key", models.CharField(max_length=100)),
+                ("currency", models.CharField(default="USD", max_length=3)),
+                ("goods_total", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("discount_total", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("shipping_total", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("duties_total", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("total", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("amount_paid", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                (
+                    "payment_method",
+                    models.CharField(
+                        choices=[
+                            ("paypal", "PayPal"),
+                            ("card", "Credit or debit card (through PayPal)"),
+                            ("wire_transfer", "Wire transfer"),
+                            ("western_union", "Western Union"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("shipping_method", models.CharField(max_length=40)),
+                ("shipping_method_label", models.CharField(max_length=120)),
+                ("ship_name", models.CharField(max_length=150)),
+                ("ship_company", models.CharField(blank=True, max_length=200)),
+                ("ship_line1", models.CharField(max_length=200)),
+                ("ship_line2", models.CharField(blank=True, max_length=200)),
+                ("ship_city", models.CharField(max_length=100)),
+                ("ship_region", models.CharField(blank=True, max_length=100)),
+                ("ship_postal_code", models.CharField(blank=True, max_length=20)),
+                ("ship_country", django_countries.fields.CountryField(max_length=2)),
+                ("ship_phone", models.CharField(max_length=32)),
+                ("remark", models.TextField(blank=True)),
+                ("commercial_invoice_requested", models.BooleanField(default=False)),
+                ("placed_at", models.DateTimeField()),
+                ("payment_due_at", models.DateTimeField(help_text="An unpaid order lapses at this time.")),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("dispatch_due_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "cancel_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("buyer", "Cancelled by the buyer"),
+                            ("buyer_consent", "Cancelled by staff with the buyer's consent"),
+                            ("non_payment", "Not paid in time"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "policy_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="policies.policyversion",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-placed_at', '-id'],
+                "ordering": ["-placed_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ChangeProposal',
+            name="ChangeProposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('proposed', 'Waiting for the buyer'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn')], default='proposed', max_length=16)),
-                ('message', models.TextField()),
-                ('changes', models.JSONField()),
-                ('total_before', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('total_after', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('created_at', models.DateTimeField()),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('buyer_reply', models.TextField(blank=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='proposals', to='orders.order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Waiting for the buyer"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="proposed",
+                        max_length=16,
+                    ),
+                ),
+                ("message", models.TextField()),
+                ("changes", models.JSONField()),
+                ("total_before", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("total_after", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("created_at", models.DateTimeField()),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("buyer_reply", models.TextField(blank=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="proposals",
+                        to="orders.order",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='OrderEvent',
+            name="OrderEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('placed', 'Order placed'), ('payment', 'Payment recorded'), ('status', 'Status changed'), ('note', 'Note'), ('proposal', 'Change proposed'), ('proposal_decided', 'Proposal answered'), ('changed', 'Order changed'), ('refund', 'Refund')], max_length=24)),
-                ('from_status', models.CharField(blank=True, max_length=24)),
-                ('to_status', models.CharField(blank=True, max_length=24)),
-                ('actor_role', models.CharField(max_length=16)),
-                ('message', models.TextField(blank=True, help_text='Shown to the buyer.')),
-                ('internal_note', models.TextField(blank=True, help_text='Staff only.')),
-                ('buyer_visible', models.BooleanField(default=True)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='orders.order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("placed", "Order placed"),
+                            ("payment", "Payment recorded"),
+                            ("status", "Status changed"),
+                            ("note", "Note"),
+                            ("proposal", "Change proposed"),
+                            ("proposal_decided", "Proposal answered"),
+                            ("changed", "Order changed"),
+                            ("refund", "Refund"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("from_status", models.CharField(blank=True, max_length=24)),
+                ("to_status", models.CharField(blank=True, max_length=24)),
+                ("actor_role", models.CharField(max_length=16)),
+                ("message", models.TextField(blank=True, help_text="Shown to the buyer.")),
+                ("internal_note", models.TextField(blank=True, help_text="Staff only.")),
+                ("buyer_visible", models.BooleanField(default=True)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="orders.order"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sku', models.CharField(max_length=64)),
-                ('mpn', models.CharField(max_length=80)),
-                ('manufacturer', models.CharField(max_length=150)),
-                ('title', models.CharField(max_length=255)),
-                ('warranty_class', models.CharField(blank=True, max_length=64)),
-                ('quantity', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)])),
-                ('unit_price', models.DecimalField(decimal_places=4, max_digits=14)),
-                ('line_total', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('quantity_shipped', models.PositiveIntegerField(default=0)),
-                ('cancelled', models.BooleanField(default=False)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='orders.order')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sku", models.CharField(max_length=64)),
+                ("mpn", models.CharField(max_length=80)),
+                ("manufacturer", models.CharField(max_length=150)),
+                ("title", models.CharField(max_length=255)),
+                ("warranty_class", models.CharField(blank=True, max_length=64)),
+                (
+                    "quantity",
+                    models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)]),
+                ),
+                ("unit_price", models.DecimalField(decimal_places=4, max_digits=14)),
+                ("line_total", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("quantity_shipped", models.PositiveIntegerField(default=0)),
+                ("cancelled", models.BooleanField(default=False)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="orders.order"
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="catalog.product"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['user', '-placed_at'], name='orders_user_placed'),
+            model_name="order",
+            index=models.Index(fields=["user", "-placed_at"], name="orders_user_placed"),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.UniqueConstraint(fields=('user', 'idempotency_key'), name='orders_one_order_per_key'),
+            model_name="order",
+            constraint=models.UniqueConstraint(
+                fields=("user", "idempotency_key"), name="orders_one_order_per_key"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('total__gte', 0)), name='orders_total_not_negative'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("total__gte", 0)), name="orders_total_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'cancelled'), ('cancel_reason', ''), _connector='OR'), name='orders_reason_only_when_cancelled'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status", "cancelled"), ("cancel_reason", ""), _connector="OR"),
+                name="orders_reason_only_when_cancelled",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='changeproposal',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'proposed')), fields=('order',), name='orders_one_open_proposal'),
+            model_name="changeproposal",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "proposed")), fields=("order",), name="orders_one_open_proposal"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='orders_line_quantity_positive'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gte", 1)), name="orders_line_quantity_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity_shipped__lte', models.F('quantity'))), name='orders_line_not_over_shipped'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity_shipped__lte", models.F("quantity"))),
+                name="orders_line_not_over_shipped",
+            ),
         ),
     ]

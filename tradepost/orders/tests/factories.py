@@ -44,8 +44,15 @@ def fill_cart(user, items: dict[str, int]):
     return cart
 
 
-def place(user, items: dict[str, int] | None = None, *, method: str = "wire_transfer", key: str | None = None,
-          address=None, **kwargs):  # fmt: skip
+def place(
+    user,
+    items: dict[str, int] | None = None,
+    *,
+    method: str = "wire_transfer",
+    key: str | None = None,
+    address=None,
+    **kwargs,
+):
     """Fill the cart and place it; returns the order."""
     fill_cart(user, items if items is not None else {"TI-LM317T": 10})
     address = address or Address.objects.filter(user=user).first() or make_address(user)

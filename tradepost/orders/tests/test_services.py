@@ -44,7 +44,9 @@ def test_review_store_waits_for_staff_and_counts_dispatch_from_approval(buyer):
     from tradepost.payments.models import Transaction
     from tradepost.payments.services import payment_receipt_record
 
-    payment_receipt_record(order=order, amount=order.total, source=Transaction.Source.PAYPAL, external_id="CAP-1")
+    payment_receipt_record(
+        order=order, amount=order.total, source=Transaction.Source.PAYPAL, external_id="CAP-1"
+    )
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID and order.dispatch_due_at is None
     services.order_review_start(order=order, actor=staff)
@@ -152,9 +154,11 @@ def test_proposal_changes_nothing_until_the_buyer_accepts(buyer):
     order, staff = approved_order(buyer)
     ams, lm = order.lines.order_by("sku")
     proposal = services.proposal_create(
-        order=order, actor=staff, message="Only 6 LM317T left; AMS1117 is out.",
+        order=order,
+        actor=staff,
+        message="Only 6 LM317T left; AMS1117 is out.",
         changes=[{"line": ams.pk, "action": "cancel"}, {"line": lm.pk, "action": "reduce", "quantity": 6}],
-    )  # fmt: skip
+    )
     order.refresh_from_db()
     assert order.status == OrderStatus.ON_HOLD and order.lines.filter(cancelled=False).count() == 2
     assert proposal.total_after < order.total
@@ -175,9 +179,11 @@ def test_declined_proposal_leaves_the_order_as_bought(buyer, other_buyer):
     order, staff = approved_order(buyer)
     line = order.lines.first()
     proposal = services.proposal_create(
-        order=order, actor=staff, message="Wait two weeks?", changes=[{"line": line.pk, "action": "wait",
-                                                                       "wait_until": "2099-01-10"}]
-    )  # fmt: skip
+        order=order,
+        actor=staff,
+        message="Wait two weeks?",
+        changes=[{"line": line.pk, "action": "wait", "wait_until": "2099-01-10"}],
+    )
     from tradepost.core.exceptions import NotFound
 
     with pytest.raises(NotFound):
@@ -196,15 +202,27 @@ def test_substitute_takes_the_other_products_stock_and_may_not_raise_the_total(b
     order, staff = approved_order(buyer, {"AMS-1117-33": 5})
     line = order.lines.get()
     with pytest.raises(ValidationFailed) as caught:
-        services.proposal_create(order=order, actor=staff, message="Substitute", changes=[
-            {"line": line.pk, "action": "substitute", "substitute_sku": "TI-LM317T", "unit_price": "0.52"}])  # fmt: skip
+        services.proposal_create(
+            order=order,
+            actor=staff,
+            message="Substitute",
+            changes=[
+                {"line": line.pk, "action": "substitute", "substitute_sku": "TI-LM317T", "unit_price": "0.52"}
+            ],
+        )
     assert caught.value.code == "total_raised"
-    proposal = services.proposal_create(order=order, actor=staff, message="Substitute", changes=[
-        {"line": line.pk, "action": "substitute", "substitute_sku": "TI-LM317T", "unit_price": "0.12"}])  # fmt: skip
+    proposal = services.proposal_create(
+        order=order,
+        actor=staff,
+        message="Substitute",
+        changes=[
+            {"line": line.pk, "action": "substitute", "substitute_sku": "TI-LM317T", "unit_price": "0.12"}
+        ],
+    )
     services.proposal_accept(proposal=proposal, user=buyer)
     assert stock("TI-LM317T") == 95 and stock("AMS-1117-33") == 100
     open_lines = list(order.lines.filter(cancelled=False))
-    assert [(l.sku, l.quantity, l.unit_price) for l in open_lines] == [("TI-LM317T", 5, Decimal("0.1200"))]
+    assert [(x.sku, x.quantity, x.unit_price) for x in open_lines] == [("TI-LM317T", 5, Decimal("0.1200"))]
 
 
 def test_one_open_proposal_at_a_time_and_only_before_shipping(buyer):

@@ -44,7 +44,9 @@ def test_the_same_bank_reference_twice_counts_once(buyer, other_buyer):
     shop()
     staff = staff_member()
     order = place(buyer)
-    first, created = services.wire_receipt_record(order=order, amount="5.00", bank_reference="STMT-1", actor=staff)
+    first, created = services.wire_receipt_record(
+        order=order, amount="5.00", bank_reference="STMT-1", actor=staff
+    )
     again, created_again = services.wire_receipt_record(
         order=order, amount="5.00", bank_reference="STMT-1", actor=staff
     )
@@ -89,7 +91,9 @@ def test_western_union_submit_confirm(buyer, other_buyer):
     assert {e.field for e in caught.value.errors} == {"sender_name", "mtcn"}
     with pytest.raises(NotFound):
         services.western_union_submit(order=order, user=other_buyer, sender_name="X", mtcn="1234567890")
-    payment = services.western_union_submit(order=order, user=buyer, sender_name="Bea Buyer", mtcn="123-456-7890")
+    payment = services.western_union_submit(
+        order=order, user=buyer, sender_name="Bea Buyer", mtcn="123-456-7890"
+    )
     assert payment.mtcn == "1234567890" and payment.status == Payment.Status.SUBMITTED
     again = services.western_union_submit(order=order, user=buyer, sender_name="Bea Buyer", mtcn="1234567890")
     assert again.pk == payment.pk

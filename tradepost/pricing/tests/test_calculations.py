@@ -28,7 +28,10 @@ def test_the_total_is_the_sum_of_its_rounded_parts_and_never_negative(items, shi
     assert totals.goods == sum(line.total for line in lines)
     assert 0 <= totals.goods_discount <= totals.goods
     assert 0 <= totals.shipping_discount <= totals.shipping
-    assert totals.total == totals.goods - totals.goods_discount + totals.shipping - totals.shipping_discount + duties
+    assert (
+        totals.total
+        == totals.goods - totals.goods_discount + totals.shipping - totals.shipping_discount + duties
+    )
     assert totals.total >= 0
     assert totals.total == totals.total.quantize(Decimal("0.01"))
 

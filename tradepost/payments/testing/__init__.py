@@ -1,0 +1,1 @@
+"""Test doubles for payment providers; used by tests, benchmarks and `make demo`, never in production."""

@@ -1,0 +1,147 @@
+"""PayPal and card payments end to end against the local fake PayPal server."""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from tradepost.core.exceptions import Conflict
+from tradepost.orders.models import OrderStatus
+from tradepost.orders.services import order_cancel
+from tradepost.orders.tests.factories import place, shop
+from tradepost.payments import services
+from tradepost.payments.models import Payment, Refund, Transaction
+
+pytestmark = pytest.mark.django_db
+
+RETURN, CANCEL = "http://testserver/return/", "http://testserver/cancel/"
+
+
+def start(order, user):
+    return services.paypal_checkout_start(order=order, user=user, return_url=RETURN, cancel_url=CANCEL)
+
+
+@pytest.mark.parametrize("method", ["paypal", "card"])
+def test_create_approve_capture_pays_the_order(buyer, fake_paypal, method):
+    shop()
+    order = place(buyer, method=method)
+    payment = start(order, buyer)
+    assert payment.approve_url.startswith(fake_paypal.base_url) and payment.provider_order_id
+    assert start(order, buyer).pk == payment.pk  # a second click reuses the PayPal order
+    created = fake_paypal.calls_to("POST", "/v2/checkout/orders")
+    assert len(created) == 1 and created[0].headers["paypal-request-id"] == str(payment.request_id)
+    sent = json.loads(created[0].body)
+    assert sent["purchase_units"][0]["amount"] == {"currency_code": "USD", "value": str(order.total)}
+    with pytest.raises(Conflict, match="not approved"):
+        services.paypal_capture(provider_order_id=payment.provider_order_id, user=buyer)
+    fake_paypal.approve(payment.provider_order_id)
+    payment = services.paypal_capture(provider_order_id=payment.provider_order_id, user=buyer)
+    assert payment.status == Payment.Status.COMPLETED
+    order.refresh_from_db()
+    assert order.status == OrderStatus.APPROVED and order.amount_paid == order.total
+    # Returning to the page again (reload) captures nothing new.
+    services.paypal_capture(provider_order_id=payment.provider_order_id, user=buyer)
+    assert Transaction.objects.count() == 1
+
+
+def test_declined_capture_leaves_the_order_unpaid(buyer, fake_paypal):
+    shop()
+    order = place(buyer, method="paypal")
+    payment = start(order, buyer)
+    fake_paypal.approve(payment.provider_order_id)
+    fake_paypal.decline_next_capture()
+    payment = services.paypal_capture(provider_order_id=payment.provider_order_id, user=buyer)
+    assert payment.status == Payment.Status.FAILED
+    order.refresh_from_db()
+    assert order.status == OrderStatus.AWAITING_PAYMENT and order.amount_paid == 0
+
+
+def test_another_buyer_cannot_start_or_capture(buyer, other_buyer, fake_paypal):
+    from tradepost.core.exceptions import NotFound
+
+    shop()
+    order = place(buyer, method="paypal")
+    with pytest.raises(NotFound):
+        start(order, other_buyer)
+    payment = start(order, buyer)
+    with pytest.raises(NotFound):
+        services.paypal_capture(provider_order_id=payment.provider_order_id, user=other_buyer)
+
+
+def test_paypal_down_is_a_clear_error_not_a_charge(buyer, settings):
+    shop()
+    settings.PAYPAL_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+    settings.PAYPAL_CLIENT_ID, settings.PAYPAL_CLIENT_SECRET = "id", "secret"
+    order = place(buyer, method="paypal")
+    with pytest.raises(services.ProviderUnavailable):
+        start(order, buyer)
+    assert Payment.objects.get().status == Payment.Status.FAILED
+
+
+def webhook(fake, event, *, tamper: bool = False):
+    headers, body = fake.signed_webhook(event, webhook_id="WH-TEST-0001")
+    if tamper:
+        body = body.replace(b'"COMPLETED"', b'"COMPLETEDX"', 1) if b'"COMPLETED"' in body else body + b" "
+    return services.paypal_webhook_handle(headers=headers, body=body)
+
+
+def test_capture_webhook_records_once_even_when_delivered_twice(buyer, fake_paypal):
+    shop()
+    order = place(buyer, method="paypal")
+    payment = start(order, buyer)
+    fake_paypal.approve(payment.provider_order_id)
+    # The buyer closed the browser after approving: PayPal tells us by webhook; we capture.
+    assert webhook(fake_paypal, fake_paypal.event_for_order(payment.provider_order_id)) == "captured"
+    event = fake_paypal.event_for_capture(payment.provider_order_id)
+    assert webhook(fake_paypal, event) == "duplicate"
+    assert webhook(fake_paypal, event) == "duplicate"
+    order.refresh_from_db()
+    assert order.amount_paid == order.total and Transaction.objects.count() == 1
+
+
+def test_forged_webhooks_are_rejected_and_change_nothing(buyer, fake_paypal):
+    shop()
+    order = place(buyer, method="paypal")
+    payment = start(order, buyer)
+    fake_paypal.approve(payment.provider_order_id)
+    fake_paypal_capture_event = {
+        "id": "WH-FORGED",
+        "event_type": "PAYMENT.CAPTURE.COMPLETED",
+        "resource": {
+            "id": "FORGED-CAPTURE",
+            "status": "COMPLETED",
+            "amount": {"currency_code": "USD", "value": str(order.total)},
+            "supplementary_data": {"related_ids": {"order_id": payment.provider_order_id}},
+        },
+    }
+    headers, body = fake_paypal.signed_webhook(fake_paypal_capture_event, webhook_id="WH-TEST-0001")
+    forged_body = body.replace(b"FORGED-CAPTURE", b"FORGED-CAPTURF")
+    with pytest.raises(services.WebhookRejected):
+        services.paypal_webhook_handle(headers=headers, body=forged_body)
+    with pytest.raises(services.WebhookRejected):
+        services.paypal_webhook_handle(headers={}, body=body)
+    other_headers, _ = fake_paypal.signed_webhook(fake_paypal_capture_event, webhook_id="WH-SOMEONE-ELSE")
+    with pytest.raises(services.WebhookRejected):
+        services.paypal_webhook_handle(headers=other_headers, body=body)
+    order.refresh_from_db()
+    assert order.amount_paid == 0 and not Transaction.objects.exists()
+
+
+def test_cancelling_a_paypal_order_refunds_through_paypal(
+    buyer, fake_paypal, django_capture_on_commit_callbacks
+):
+    shop()
+    order = place(buyer, method="paypal")
+    payment = start(order, buyer)
+    fake_paypal.approve(payment.provider_order_id)
+    services.paypal_capture(provider_order_id=payment.provider_order_id, user=buyer)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_cancel(order=order, actor=buyer)
+    refund = Refund.objects.get(order=order)
+    assert refund.status == Refund.Status.SENT and refund.external_id
+    refunds = fake_paypal.calls_to(
+        "POST", f"/v2/payments/captures/{Transaction.objects.get(kind='receipt').external_id}/refund"
+    )
+    assert refunds and refunds[0].headers["paypal-request-id"] == str(refund.request_id)
+    order.refresh_from_db()
+    assert order.amount_paid == Decimal("0.00")
