@@ -39,10 +39,20 @@ browser:
 	  else echo "chromium is missing; browser tests will be skipped (install Debian's chromium)"; fi; \
 	fi
 
+# Without PayPal credentials of your own, the demo pays through a local fake PayPal (no money moves).
+PAYPAL_PORT ?= 8089
+ifeq ($(PAYPAL_CLIENT_ID),)
+DEMO_PAYPAL := PAYPAL_API_BASE=http://127.0.0.1:$(PAYPAL_PORT) PAYPAL_CLIENT_ID=fake-client-id \
+	PAYPAL_CLIENT_SECRET=fake-client-secret PAYPAL_WEBHOOK_ID=WH-DEMO
+START_FAKE_PAYPAL := $(PY) -m tradepost.payments.testing.fake_paypal --port $(PAYPAL_PORT) >/dev/null 2>&1 &
+endif
+
 demo: install
 	TRADEPOST_DEV=1 $(PY) manage.py migrate --noinput
 	TRADEPOST_DEV=1 $(PY) manage.py demo --preset $(STORE_PRESET)
-	TRADEPOST_DEV=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	@test -n "$(START_FAKE_PAYPAL)" && echo "PayPal and card payments go to a local fake PayPal on port $(PAYPAL_PORT): no money moves." || true
+	@trap 'kill $$(jobs -p) 2>/dev/null' EXIT; $(START_FAKE_PAYPAL) \
+	TRADEPOST_DEV=1 $(DEMO_PAYPAL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install browser
 	$(VENV)/bin/pytest
