@@ -124,7 +124,7 @@ def order_approve(*, order: Order, actor, note: str = "") -> Order:
     policy = order_policy(order)
     _move(order, S.APPROVED, actor=actor, message="Your order is approved for dispatch.", note=note, at=now)
     order.approved_at = now
-    if policy.dispatch.counted_from == DispatchStart.REVIEW_APPROVAL or order.dispatch_due_at is None:
+    if order.dispatch_due_at is None:  # the first approval sets the promise; a re-approval keeps it
         order.dispatch_due_at = dispatch_due(policy, now)
     order.save(update_fields=["status", "approved_at", "dispatch_due_at", "updated_at"])
     order_email_queue(order=order, kind="approved")
@@ -326,7 +326,7 @@ def _plan(order: Order, changes: list[dict]) -> tuple[list[dict], Decimal]:
                 day = datetime.strptime(str(until), "%Y-%m-%d").date()
             except ValueError:
                 raise ValidationFailed("A date as YYYY-MM-DD.", field=f"{field}.wait_until") from None
-            if day <= timezone.now().date():
+            if day <= timezone.now().astimezone(ZoneInfo(order_policy(order).store.timezone)).date():
                 raise ValidationFailed("A date after today.", field=f"{field}.wait_until")
             item["wait_until"] = day.isoformat()
         normalized.append(item)
@@ -466,13 +466,8 @@ def proposal_accept(*, proposal: ChangeProposal, user, reply: str = "") -> Order
     lines_left = [line for line in order.lines.all() if not line.cancelled]
     if not lines_left:
         order.save(update_fields=["goods_total", "discount_total", "total", "dispatch_due_at", "updated_at"])
-        return order_cancel(
-            order=order,
-            actor=None,
-            reason=StaffCancelReason.BUYER_CONSENT,
-            consent=f"Accepted proposal {proposal.pk} cancelling every line",
-            message="Every line was cancelled.",
-        )
+        # The buyer agreed to drop every line: that is the buyer cancelling their order.
+        return order_cancel(order=order, actor=user, message="Every line was cancelled as agreed.")
     _move(order, S.IN_REVIEW, actor=user, message="The order was changed as agreed and goes back to review.")
     order.save(
         update_fields=["status", "goods_total", "discount_total", "total", "dispatch_due_at", "updated_at"]

@@ -6,6 +6,7 @@ import re
 import uuid
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -59,14 +60,20 @@ def payment_receipt_record(
     actor=None,
     note: str = "",
     occurred_on: date | None = None,
+    reference_field: str = "external_id",
 ) -> tuple[Transaction, bool]:
     """Record money received for an order; returns (transaction, created). Safe to repeat.
 
-    Locks the order row. When the balance is covered the order becomes paid; money arriving on a
-    cancelled order, or beyond the total, is owed back at once as a refund.
+    Locks the order row (and the payment). When the balance is covered the order becomes paid; money
+    arriving on a cancelled order, or beyond the total, is owed back at once as a refund. The same
+    reference again records nothing; with another amount or for another order it is refused.
     """
     with transaction.atomic():
         order = _lock(order)
+        if payment is not None:
+            payment = Payment.objects.select_for_update().get(pk=payment.pk)
+            if payment.status == Payment.Status.REJECTED:
+                raise Conflict("This transfer was rejected; it cannot be confirmed.", code="payment_rejected")
         try:
             with transaction.atomic():
                 row = Transaction.objects.create(
@@ -87,7 +94,14 @@ def payment_receipt_record(
             if existing.order_id != order.pk:
                 raise Conflict(
                     f"{external_id} is already recorded for another order.",
-                    field="external_id",
+                    field=reference_field,
+                    code="duplicate_reference",
+                ) from None
+            if existing.amount != amount:
+                raise Conflict(
+                    f"{external_id} is already recorded for this order with {existing.amount} USD; "
+                    "nothing was added.",
+                    field=reference_field,
                     code="duplicate_reference",
                 ) from None
             return existing, False
@@ -135,11 +149,12 @@ def refund_create(*, order: Order, amount: Decimal, reason: str, actor) -> Refun
     """
     now = timezone.now()
     policy = order_policy(order)
+    destination = refund_destination(order)
     refund = Refund.objects.create(
         order=order,
         amount=amount,
         reason=reason,
-        destination=order.payment_method,
+        destination=destination,
         due_at=store_calendar(policy).add_working_days(now, policy.refunds.max_working_days),
         created_by=actor,
         created_at=now,
@@ -152,12 +167,37 @@ def refund_create(*, order: Order, amount: Decimal, reason: str, actor) -> Refun
         message=f"Refund of {amount} USD due by {refund.due_at:%Y-%m-%d}: {reason}.",
         data={"refund": refund.pk, "amount": str(amount)},
     )
-    if order.payment_method in PAYPAL_METHODS and _paypal_captures(order):
+    if destination in PAYPAL_METHODS and _paypal_captures(order):
         from tradepost.payments.tasks import send_paypal_refund
 
         refund_id = refund.pk
         transaction.on_commit(lambda: send_paypal_refund.delay(refund_id))
     return refund
+
+
+_SOURCE_METHOD = {
+    Transaction.Source.BANK: PaymentMethod.WIRE_TRANSFER.value,
+    Transaction.Source.WESTERN_UNION: PaymentMethod.WESTERN_UNION.value,
+}
+
+
+def refund_destination(order: Order) -> str:
+    """Money goes back the way it came: the method of the latest receipt (PayPal covers card too)."""
+    latest = (
+        Transaction.objects.filter(order=order, kind=Transaction.Kind.RECEIPT)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if latest is None:
+        return order.payment_method
+    if latest.source == Transaction.Source.PAYPAL:
+        return order.payment_method if order.payment_method in PAYPAL_METHODS else PaymentMethod.PAYPAL.value
+    return _SOURCE_METHOD[latest.source]
+
+
+def store_today(policy) -> date:
+    """Today's date in the store's timezone (bank value dates are local)."""
+    return timezone.now().astimezone(ZoneInfo(policy.store.timezone)).date()
 
 
 def _paypal_captures(order: Order) -> list[Transaction]:
@@ -168,7 +208,15 @@ def _paypal_captures(order: Order) -> list[Transaction]:
     )
 
 
-def _refund_record(*, refund: Refund, source: str, external_id: str, actor, note: str = "") -> Refund:
+def _refund_record(
+    *,
+    refund: Refund,
+    source: str,
+    external_id: str,
+    actor,
+    note: str = "",
+    reference_field: str = "external_id",
+) -> Refund:
     with transaction.atomic():
         order = _lock(refund.order)
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
@@ -187,7 +235,7 @@ def _refund_record(*, refund: Refund, source: str, external_id: str, actor, note
                 )
         except IntegrityError:
             raise Conflict(
-                f"{external_id} is already recorded.", field="external_id", code="duplicate_reference"
+                f"{external_id} is already recorded.", field=reference_field, code="duplicate_reference"
             ) from None
         order.amount_paid -= refund.amount
         order.save(update_fields=["amount_paid", "updated_at"])
@@ -220,7 +268,14 @@ def refund_mark_sent(*, refund: Refund, actor, reference: str, note: str = "") -
         if refund.destination == PaymentMethod.WIRE_TRANSFER
         else Transaction.Source.PAYPAL
     )
-    return _refund_record(refund=refund, source=source, external_id=reference, actor=actor, note=note)
+    return _refund_record(
+        refund=refund,
+        source=source,
+        external_id=reference,
+        actor=actor,
+        note=note,
+        reference_field="reference",
+    )
 
 
 def refund_send_paypal(*, refund_id: int) -> Refund | None:
@@ -264,8 +319,8 @@ def wire_receipt_record(
             field="bank_reference",
             code="required",
         )
-    if received_on is not None and received_on > timezone.now().date():
-        raise ValidationFailed("A date in the future.", field="received_on")
+    if received_on is not None and received_on > store_today(order_policy(order)):
+        raise ValidationFailed("The value date cannot be in the future.", field="received_on")
     return payment_receipt_record(
         order=order,
         amount=amount,
@@ -274,6 +329,7 @@ def wire_receipt_record(
         actor=actor,
         note=(note or "").strip()[:2000],
         occurred_on=received_on,
+        reference_field="bank_reference",
     )
 
 

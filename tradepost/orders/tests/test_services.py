@@ -269,3 +269,33 @@ def test_the_expire_command_lapses_overdue_orders(buyer):
     call_command("orders", "expire", stdout=out)
     assert "1 unpaid orders lapsed" in out.getvalue()
     assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
+
+
+def test_accepting_a_proposal_that_drops_every_line_cancels_as_the_buyer(buyer):
+    shop()
+    order, staff = approved_order(buyer, {"TI-LM317T": 10})
+    line = order.lines.get()
+    proposal = services.proposal_create(
+        order=order, actor=staff, message="Sold out", changes=[{"line": line.pk, "action": "cancel"}]
+    )
+    order = services.proposal_accept(proposal=proposal, user=buyer)
+    assert order.status == OrderStatus.CANCELLED and order.cancel_reason == "buyer"
+    assert stock("TI-LM317T") == 100
+    assert Refund.objects.get(order=order).amount == order.amount_paid
+
+
+def test_re_approval_after_a_hold_keeps_the_first_dispatch_promise(buyer):
+    shop("direct")
+    staff = staff_member()
+    order = place(buyer, method="paypal")
+    from tradepost.payments.models import Transaction
+    from tradepost.payments.services import payment_receipt_record
+
+    payment_receipt_record(
+        order=order, amount=order.total, source=Transaction.Source.PAYPAL, external_id="C-9"
+    )
+    order = services.order_approve(order=order, actor=staff)
+    promised = order.dispatch_due_at
+    services.order_hold(order=order, actor=staff, message="Checking the address.")
+    order = services.order_approve(order=order, actor=staff)
+    assert order.dispatch_due_at == promised

@@ -56,7 +56,7 @@ def test_the_same_bank_reference_twice_counts_once(buyer, other_buyer):
     other = place(other_buyer)
     with pytest.raises(Conflict) as caught:
         services.wire_receipt_record(order=other, amount="5.00", bank_reference="STMT-1", actor=staff)
-    assert caught.value.errors[0].field == "external_id"
+    assert caught.value.errors[0].field == "bank_reference"
 
 
 @pytest.mark.parametrize("amount", ["0", "-5", "1.234", "abc", "NaN", "Infinity", "99999999999"])
@@ -121,3 +121,61 @@ def test_paying_by_the_wrong_method_or_too_late_is_refused(buyer):
     order = place(buyer, method="wire_transfer")
     with pytest.raises(Conflict):
         services.western_union_submit(order=order, user=buyer, sender_name="Bea", mtcn="1234567890")
+
+
+def test_a_rejected_transfer_cannot_be_confirmed_afterwards(buyer):
+    shop()
+    staff = staff_member()
+    order = place(buyer, method="western_union")
+    payment = services.western_union_submit(order=order, user=buyer, sender_name="Bea", mtcn="1234567890")
+    stale = Payment.objects.get(pk=payment.pk)  # another desk user's page, loaded before the rejection
+    services.western_union_reject(payment=payment, actor=staff, message="No such transfer at Western Union.")
+    with pytest.raises(Conflict, match="rejected"):
+        services.western_union_confirm(payment=stale, actor=staff, amount=order.total)
+    order.refresh_from_db()
+    assert order.amount_paid == 0 and not Transaction.objects.exists()
+
+
+def test_the_same_reference_with_another_amount_is_refused(buyer):
+    shop()
+    staff = staff_member()
+    order = place(buyer)
+    services.wire_receipt_record(order=order, amount="5.00", bank_reference="STMT-1", actor=staff)
+    with pytest.raises(Conflict, match="already recorded for this order with 5.00") as caught:
+        services.wire_receipt_record(order=order, amount="6.00", bank_reference="STMT-1", actor=staff)
+    assert caught.value.errors[0].field == "bank_reference"
+
+
+def test_a_refund_goes_back_the_way_the_money_came(buyer):
+    shop()
+    staff = staff_member()
+    order = place(buyer, method="paypal")  # a PayPal order the buyer paid by bank transfer instead
+    services.wire_receipt_record(order=order, amount=order.total, bank_reference="STMT-7", actor=staff)
+    from tradepost.orders.services import order_cancel
+
+    order_cancel(order=order, actor=buyer)
+    refund = Refund.objects.get(order=order)
+    assert refund.destination == "wire_transfer"
+    services.refund_mark_sent(refund=refund, actor=staff, reference="OUT-7")
+    order.refresh_from_db()
+    assert order.amount_paid == 0
+
+
+def test_todays_value_date_in_the_store_timezone_is_accepted(buyer, time_machine):
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    shop()  # components: the warehouse clock is Asia/Shanghai
+    time_machine.move_to(datetime(2026, 11, 24, 1, 30, tzinfo=ZoneInfo("Asia/Shanghai")))  # still 23rd in UTC
+    order = place(buyer)
+    services.wire_receipt_record(
+        order=order, amount="1.00", bank_reference="S-1", actor=staff_member(), received_on=date(2026, 11, 24)
+    )
+    with pytest.raises(ValidationFailed, match="cannot be in the future"):
+        services.wire_receipt_record(
+            order=order,
+            amount="1.00",
+            bank_reference="S-2",
+            actor=staff_member("s2@example.com"),
+            received_on=date(2026, 11, 25),
+        )
