@@ -3,7 +3,7 @@ from the client: they are read from the price breaks whenever the cart is shown 
 
 import uuid
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tradepost.cart.models import Cart, CartLine
@@ -18,10 +18,14 @@ MAX_QUANTITY = 10_000_000
 def cart_for(*, user=None, token: str | uuid.UUID | None = None, create: bool = False) -> Cart | None:
     """The signed-in user's cart, else the anonymous cart with `token`; created when asked."""
     if user is not None and user.is_authenticated:
-        if create:
-            cart, _ = Cart.objects.get_or_create(user=user)
-            return cart
-        return Cart.objects.filter(user=user).first()
+        cart = Cart.objects.filter(user=user).first()
+        if cart is None and create:
+            try:
+                with transaction.atomic():
+                    cart = Cart.objects.create(user=user)
+            except IntegrityError:  # a parallel request created it first
+                cart = Cart.objects.get(user=user)
+        return cart
     cart = None
     if token:
         try:
@@ -57,12 +61,29 @@ def _checked_quantity(product: Product, quantity) -> int:
     return quantity
 
 
-def cart_line_set(*, cart: Cart, sku: str, quantity: int) -> CartLine:
-    """Set the quantity of `sku` in the cart (adding the line if new)."""
+def _lock_cart(cart: Cart) -> None:
+    """Serialize changes to one cart (SELECT ... FOR UPDATE on its row), so two clicks can't race."""
+    Cart.objects.select_for_update().filter(pk=cart.pk).first()
+
+
+def cart_line_set(*, cart: Cart, sku: str, quantity: int, add: bool = False) -> CartLine:
+    """Set the quantity of `sku` in the cart (adding the line if new); with `add`, add to what is there.
+
+    Locks the cart row; safe to call from parallel requests.
+    """
     product = _product(sku)
-    quantity = _checked_quantity(product, quantity)
+    if add:
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise ValidationFailed(
+                "Quantity must be a whole number of at least 1.", field="quantity", code="invalid_quantity"
+            )
+    else:
+        quantity = _checked_quantity(product, quantity)
     with transaction.atomic():
+        _lock_cart(cart)
         line = CartLine.objects.filter(cart=cart, product=product).first()
+        if add:
+            quantity = _checked_quantity(product, (line.quantity if line else 0) + quantity)
         if line is None:
             if CartLine.objects.filter(cart=cart).count() >= MAX_LINES:
                 raise ValidationFailed(
@@ -77,12 +98,8 @@ def cart_line_set(*, cart: Cart, sku: str, quantity: int) -> CartLine:
 
 
 def cart_line_add(*, cart: Cart, sku: str, quantity: int) -> CartLine:
-    """Add `quantity` of `sku` to what the cart already holds."""
-    product = _product(sku)
-    existing = CartLine.objects.filter(cart=cart, product=product).values_list("quantity", flat=True).first()
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        raise ValidationFailed("Quantity must be a whole number of at least 1.", field="quantity")
-    return cart_line_set(cart=cart, sku=sku, quantity=(existing or 0) + quantity)
+    """Add `quantity` of `sku` to what the cart already holds (under the cart's lock)."""
+    return cart_line_set(cart=cart, sku=sku, quantity=quantity, add=True)
 
 
 def cart_line_remove(*, cart: Cart, sku: str) -> None:
@@ -105,6 +122,10 @@ def cart_merge(*, token: str | uuid.UUID | None, user) -> Cart | None:
         return cart_for(user=user)
     with transaction.atomic():
         cart = cart_for(user=user, create=True)
+        _lock_cart(cart)
+        anonymous = Cart.objects.select_for_update().filter(pk=anonymous.pk).first()
+        if anonymous is None:  # a parallel sign-in merged it already
+            return cart
         mine = {line.product_id: line for line in CartLine.objects.filter(cart=cart)}
         for line in CartLine.objects.filter(cart=anonymous):
             if line.product_id in mine:

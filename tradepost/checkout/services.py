@@ -132,6 +132,13 @@ def checkout_place(
     `expected_total` (what the buyer was shown) no longer matches, nothing is placed.
     """
     key = _clean_key(idempotency_key)
+    if expected_total is not None:
+        try:
+            expected_total = Decimal(str(expected_total))
+        except ArithmeticError:
+            raise ValidationFailed("Not an amount.", field="expected_total", code="invalid") from None
+        if not expected_total.is_finite():
+            raise ValidationFailed("Not an amount.", field="expected_total", code="invalid")
     existing = Order.objects.filter(user=user, idempotency_key=key).first()
     if existing is not None:
         return existing, False

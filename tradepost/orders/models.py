@@ -103,6 +103,9 @@ class Order(models.Model):
 
     @property
     def balance_due(self):
+        """What the buyer still owes; nothing once the order is cancelled."""
+        if self.status == OrderStatus.CANCELLED:
+            return 0
         return max(self.total - self.amount_paid, 0)
 
     @property

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tradepost.storefront.views import account, catalog, pages
+from tradepost.storefront.views import account, cart, catalog, checkout, orders, pages
 
 app_name = "storefront"
 
@@ -35,6 +35,19 @@ urlpatterns = [
     path("account/addresses/new/", account.address_edit, name="address_add"),
     path("account/addresses/<int:address_id>/", account.address_edit, name="address_edit"),
     path("account/addresses/<int:address_id>/delete/", account.address_delete, name="address_delete"),
+    path("cart/", cart.cart_page, name="cart"),
+    path("cart/add/", cart.cart_add, name="cart_add"),
+    path("cart/update/", cart.cart_update, name="cart_update"),
+    path("cart/remove/", cart.cart_remove, name="cart_remove"),
+    path("checkout/", checkout.checkout, name="checkout"),
+    path("account/orders/", orders.order_list, name="order_list"),
+    path("account/orders/<str:number>/", orders.order_detail, name="order_detail"),
+    path("account/orders/<str:number>/cancel/", orders.order_cancel, name="order_cancel"),
+    path("account/orders/<str:number>/western-union/", orders.western_union, name="order_western_union"),
+    path("account/orders/<str:number>/pay/paypal/", orders.pay_paypal, name="order_pay_paypal"),
+    path("account/orders/<str:number>/paypal/return/", orders.paypal_return, name="order_paypal_return"),
+    path("account/orders/<str:number>/paypal/cancel/", orders.paypal_cancel, name="order_paypal_cancel"),
+    path("account/orders/<str:number>/proposal/", orders.proposal_answer, name="order_proposal"),
     path("account/tokens/", account.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", account.token_revoke, name="token_revoke"),
 ]

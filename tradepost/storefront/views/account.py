@@ -15,6 +15,7 @@ from tradepost.accounts.middleware import SESSION_KEY
 from tradepost.core.exceptions import ApplicationError, NotFound
 from tradepost.core.http import client_ip
 from tradepost.storefront import forms
+from tradepost.storefront.views.cart import cart_merge_at_sign_in
 
 
 def _next_url(request, default: str) -> str:
@@ -47,6 +48,7 @@ def register(request):
             status = _status_for(exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            cart_merge_at_sign_in(request, user)
             if agreement:
                 request.session[SESSION_KEY] = agreement.version
             messages.success(request, f"Welcome, {user.get_short_name()}. Your account is ready.")
@@ -77,6 +79,7 @@ def login_view(request):
             status = _status_for(exc)
         else:
             login(request, user)
+            cart_merge_at_sign_in(request, user)
             return redirect(_next_url(request, reverse("storefront:account")))
     elif request.method == "POST":
         status = 400
