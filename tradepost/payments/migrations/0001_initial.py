@@ -7,99 +7,263 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orders', '0001_initial'),
+        ("orders", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('method', models.CharField(choices=[('paypal', 'PayPal'), ('card', 'Credit or debit card (through PayPal)'), ('wire_transfer', 'Wire transfer'), ('western_union', 'Western Union')], max_length=24)),
-                ('status', models.CharField(choices=[('pending', 'Waiting for the buyer'), ('submitted', 'Submitted, waiting for verification'), ('completed', 'Completed'), ('failed', 'Failed'), ('rejected', 'Rejected by staff')], default='pending', max_length=16)),
-                ('amount', models.DecimalField(decimal_places=2, help_text='Amount asked for, USD.', max_digits=14)),
-                ('request_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('provider_order_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('approve_url', models.URLField(blank=True, max_length=500)),
-                ('sender_name', models.CharField(blank=True, max_length=150)),
-                ('mtcn', models.CharField(blank=True, max_length=10, verbose_name='MTCN')),
-                ('failure_message', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payments', to='orders.order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("paypal", "PayPal"),
+                            ("card", "Credit or debit card (through PayPal)"),
+                            ("wire_transfer", "Wire transfer"),
+                            ("western_union", "Western Union"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for the buyer"),
+                            ("submitted", "Submitted, waiting for verification"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                            ("rejected", "Rejected by staff"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, help_text="Amount asked for, USD.", max_digits=14),
+                ),
+                ("request_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("provider_order_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("approve_url", models.URLField(blank=True, max_length=500)),
+                ("sender_name", models.CharField(blank=True, max_length=150)),
+                ("mtcn", models.CharField(blank=True, max_length=10, verbose_name="MTCN")),
+                ("failure_message", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payments",
+                        to="orders.order",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Refund',
+            name="Refund",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('reason', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('pending', 'To be paid'), ('sent', 'Sent'), ('failed', 'Failed, to retry')], default='pending', max_length=8)),
-                ('request_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('destination', models.CharField(choices=[('paypal', 'PayPal'), ('card', 'Credit or debit card (through PayPal)'), ('wire_transfer', 'Wire transfer'), ('western_union', 'Western Union')], max_length=24)),
-                ('due_at', models.DateTimeField()),
-                ('created_at', models.DateTimeField()),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('external_id', models.CharField(blank=True, max_length=100)),
-                ('failure_message', models.TextField(blank=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='refunds', to='orders.order')),
-                ('sent_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("reason", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "To be paid"), ("sent", "Sent"), ("failed", "Failed, to retry")],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                ("request_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "destination",
+                    models.CharField(
+                        choices=[
+                            ("paypal", "PayPal"),
+                            ("card", "Credit or debit card (through PayPal)"),
+                            ("wire_transfer", "Wire transfer"),
+                            ("western_union", "Western Union"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("due_at", models.DateTimeField()),
+                ("created_at", models.DateTimeField()),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("external_id", models.CharField(blank=True, max_length=100)),
+                ("failure_message", models.TextField(blank=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="refunds", to="orders.order"
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_at', 'id'],
+                "ordering": ["due_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Transaction',
+            name="Transaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('receipt', 'Received'), ('refund', 'Refunded')], max_length=8)),
-                ('source', models.CharField(choices=[('paypal', 'PayPal'), ('bank', 'Bank statement'), ('western_union', 'Western Union')], max_length=16)),
-                ('external_id', models.CharField(max_length=100)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('currency', models.CharField(default='USD', max_length=3)),
-                ('note', models.TextField(blank=True)),
-                ('occurred_on', models.DateField(blank=True, help_text='Value date on the bank statement.', null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transactions', to='orders.order')),
-                ('payment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='transactions', to='payments.payment')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(choices=[("receipt", "Received"), ("refund", "Refunded")], max_length=8),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("paypal", "PayPal"),
+                            ("bank", "Bank statement"),
+                            ("western_union", "Western Union"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=100)),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("currency", models.CharField(default="USD", max_length=3)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "occurred_on",
+                    models.DateField(blank=True, help_text="Value date on the bank statement.", null=True),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transactions",
+                        to="orders.order",
+                    ),
+                ),
+                (
+                    "payment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transactions",
+                        to="payments.payment",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.UniqueConstraint(condition=models.Q(('provider_order_id', ''), _negated=True), fields=('provider_order_id',), name='payments_provider_order_once'),
+            model_name="payment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("provider_order_id", ""), _negated=True),
+                fields=("provider_order_id",),
+                name="payments_provider_order_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.UniqueConstraint(condition=models.Q(models.Q(('mtcn', ''), _negated=True), models.Q(('status', 'rejected'), _negated=True)), fields=('mtcn',), name='payments_mtcn_once'),
+            model_name="payment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    models.Q(("mtcn", ""), _negated=True), models.Q(("status", "rejected"), _negated=True)
+                ),
+                fields=("mtcn",),
+                name="payments_mtcn_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='refund',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='payments_refund_positive'),
+            model_name="refund",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="payments_refund_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.UniqueConstraint(fields=('source', 'external_id'), name='payments_transaction_once'),
+            model_name="transaction",
+            constraint=models.UniqueConstraint(
+                fields=("source", "external_id"), name="payments_transaction_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='payments_transaction_positive'),
+            model_name="transaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="payments_transaction_positive"
+            ),
         ),
     ]
