@@ -4,7 +4,10 @@ from ninja import NinjaAPI
 
 from tradepost.api import errors
 from tradepost.api.accounts import router as accounts_router
+from tradepost.api.cart import router as cart_router
 from tradepost.api.catalog import router as catalog_router
+from tradepost.api.orders import router as orders_router
+from tradepost.api.payments import router as payments_router
 from tradepost.api.policies import router as policies_router
 
 api = NinjaAPI(
@@ -20,3 +23,6 @@ errors.install(api)
 api.add_router("", accounts_router)
 api.add_router("", policies_router)
 api.add_router("", catalog_router)
+api.add_router("", cart_router)
+api.add_router("", orders_router)
+api.add_router("", payments_router)

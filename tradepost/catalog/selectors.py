@@ -223,7 +223,8 @@ def product_get(*, sku: str, staff: bool = False) -> Product:
     )
     if not staff:
         products = products.exclude(status=ProductStatus.NOT_FOR_SALE)
-    product = products.filter(sku=sku).first()
+    # A NUL byte can't be in a SKU, and PostgreSQL refuses it in a query parameter.
+    product = products.filter(sku=sku).first() if isinstance(sku, str) and "\x00" not in sku else None
     if product is None:
         raise NotFound(f"No product with SKU {sku}.", code="product_not_found")
     return product

@@ -1,6 +1,7 @@
 """Orders: what was bought, at which prices, under which policy version, and every change since."""
 
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -105,12 +106,12 @@ class Order(models.Model):
     def balance_due(self):
         """What the buyer still owes; nothing once the order is cancelled."""
         if self.status == OrderStatus.CANCELLED:
-            return 0
-        return max(self.total - self.amount_paid, 0)
+            return Decimal("0.00")
+        return max(self.total - self.amount_paid, Decimal("0.00"))
 
     @property
     def overpaid(self):
-        return max(self.amount_paid - self.total, 0)
+        return max(self.amount_paid - self.total, Decimal("0.00"))
 
     @property
     def shipping_address_lines(self) -> list[str]:

@@ -21,6 +21,7 @@ from tradepost.policies.schema import DispatchStart, StaffCancelReason, StorePol
 from tradepost.policies.selectors import policy_for_version, store_calendar
 
 MAX_TEXT = 2000
+MAX_QUANTITY = 10_000_000
 
 
 def order_policy(order: Order) -> StorePolicy:
@@ -309,8 +310,14 @@ def _plan(order: Order, changes: list[dict]) -> tuple[list[dict], Decimal]:
             if product is None:
                 raise ValidationFailed("No active product with that SKU.", field=f"{field}.substitute_sku")
             quantity = change.get("quantity", line.quantity)
-            if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
-                raise ValidationFailed("Quantity must be at least 1.", field=f"{field}.quantity")
+            if (
+                not isinstance(quantity, int)
+                or isinstance(quantity, bool)
+                or not 1 <= quantity <= MAX_QUANTITY
+            ):
+                raise ValidationFailed(
+                    f"Quantity must be between 1 and {MAX_QUANTITY:,}.", field=f"{field}.quantity"
+                )
             try:
                 unit_price = Decimal(str(change.get("unit_price", line.unit_price)))
             except ArithmeticError:

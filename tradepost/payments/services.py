@@ -494,7 +494,13 @@ def paypal_capture(*, provider_order_id: str, user=None) -> Payment:
     from tradepost.payments.paypal import paypal_client
     from tradepost.payments.providers.paypal import PayPalError
 
-    payment = Payment.objects.select_related("order").filter(provider_order_id=provider_order_id).first()
+    payment = None
+    if isinstance(provider_order_id, str) and provider_order_id.strip():
+        payment = (
+            Payment.objects.select_related("order")
+            .filter(provider_order_id=provider_order_id, method__in=PAYPAL_METHODS)
+            .first()
+        )
     if payment is None or (user is not None and payment.order.user_id != user.pk):
         raise NotFound("No such payment.", code="payment_not_found")
     if payment.status == Payment.Status.COMPLETED:
@@ -540,31 +546,50 @@ def paypal_webhook_handle(*, headers, body: bytes) -> str:
         raise WebhookRejected(f"Webhook rejected: {exc}") from exc
     kind = event.get("event_type")
     resource = event.get("resource") if isinstance(event.get("resource"), dict) else {}
-    if kind == "CHECKOUT.ORDER.APPROVED" and resource.get("id"):
-        paypal_capture(provider_order_id=str(resource["id"]))
+    if kind == "CHECKOUT.ORDER.APPROVED":
+        if not _paypal_payment(resource.get("id")):
+            return "ignored: unknown order"
+        try:
+            paypal_capture(provider_order_id=str(resource["id"]))
+        except Conflict:
+            return "ignored: not capturable"
         return "captured"
     if kind == "PAYMENT.CAPTURE.COMPLETED":
         related = (resource.get("supplementary_data") or {}).get("related_ids") or {}
-        payment = (
-            Payment.objects.select_related("order")
-            .filter(provider_order_id=related.get("order_id") or "")
-            .first()
-        )
-        if payment is None:
+        payment = _paypal_payment(related.get("order_id") if isinstance(related, dict) else None)
+        capture_id = resource.get("id")
+        if payment is None or not isinstance(capture_id, str) or not capture_id.strip():
             return "ignored: unknown order"
-        amount = clean_amount((resource.get("amount") or {}).get("value"), "resource.amount")
+        money = resource.get("amount") if isinstance(resource.get("amount"), dict) else {}
+        if money.get("currency_code") != payment.order.currency:
+            return "ignored: currency"
+        amount = clean_amount(money.get("value"), "resource.amount")
         _, created = payment_receipt_record(
             order=payment.order,
             amount=amount,
             source=Transaction.Source.PAYPAL,
-            external_id=str(resource.get("id")),
+            external_id=capture_id,
             payment=payment,
         )
         return "recorded" if created else "duplicate"
     if kind in {"PAYMENT.CAPTURE.DENIED", "PAYMENT.CAPTURE.DECLINED"}:
         related = (resource.get("supplementary_data") or {}).get("related_ids") or {}
-        Payment.objects.filter(provider_order_id=related.get("order_id") or "-").exclude(
-            status=Payment.Status.COMPLETED
-        ).update(status=Payment.Status.FAILED, failure_message="PayPal declined the payment.")
+        payment = _paypal_payment(related.get("order_id") if isinstance(related, dict) else None)
+        if payment is None:
+            return "ignored: unknown order"
+        Payment.objects.filter(pk=payment.pk).exclude(status=Payment.Status.COMPLETED).update(
+            status=Payment.Status.FAILED, failure_message="PayPal declined the payment."
+        )
         return "declined"
     return "ignored"
+
+
+def _paypal_payment(provider_order_id) -> Payment | None:
+    """Our PayPal or card payment for a PayPal order id; None for a missing, blank or unknown id."""
+    if not isinstance(provider_order_id, str) or not provider_order_id.strip():
+        return None
+    return (
+        Payment.objects.select_related("order")
+        .filter(provider_order_id=provider_order_id, method__in=PAYPAL_METHODS)
+        .first()
+    )

@@ -145,3 +145,34 @@ def test_cancelling_a_paypal_order_refunds_through_paypal(
     assert refunds and refunds[0].headers["paypal-request-id"] == str(refund.request_id)
     order.refresh_from_db()
     assert order.amount_paid == Decimal("0.00")
+
+
+def test_a_capture_webhook_without_a_known_paypal_order_touches_no_order(buyer, other_buyer, fake_paypal):
+    shop()
+    union = place(other_buyer, method="western_union")  # its payment rows have no PayPal order id
+    services.western_union_submit(order=union, user=other_buyer, sender_name="Otto", mtcn="1234567890")
+    event = {
+        "id": "WH-OTHER-INTEGRATION",
+        "event_type": "PAYMENT.CAPTURE.COMPLETED",
+        "resource": {
+            "id": "CAP-ELSEWHERE",
+            "status": "COMPLETED",
+            "amount": {"currency_code": "USD", "value": str(union.total)},
+        },
+    }
+    assert webhook(fake_paypal, event) == "ignored: unknown order"
+    approved = {"id": "WH-2", "event_type": "CHECKOUT.ORDER.APPROVED", "resource": {"id": "UNKNOWN-ORDER"}}
+    assert webhook(fake_paypal, approved) == "ignored: unknown order"
+    union.refresh_from_db()
+    assert union.amount_paid == 0 and not Transaction.objects.exists()
+
+
+def test_capturing_a_blank_or_non_paypal_id_is_not_found(buyer):
+    from tradepost.core.exceptions import NotFound
+
+    shop()
+    order = place(buyer, method="western_union")
+    services.western_union_submit(order=order, user=buyer, sender_name="Bea", mtcn="1234567890")
+    for bad in ("", "   ", None):
+        with pytest.raises(NotFound):
+            services.paypal_capture(provider_order_id=bad, user=buyer)
