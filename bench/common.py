@@ -33,6 +33,8 @@ def bench_env(db: str) -> dict:
             "CSRF_COOKIE_SECURE": "0",
             "LOG_LEVEL": "WARNING",
             "DJANGO_SETTINGS_MODULE": "config.settings",
+            # Emails are rendered as in production, then dropped: no SMTP server in a benchmark.
+            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         }
     )
     if db == "postgres":

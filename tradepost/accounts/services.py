@@ -255,7 +255,8 @@ def password_reset_request(*, email: str, ip: str | None, reset_url_for) -> None
     with transaction.atomic():
         _event(user=user, kind=AccountEvent.Kind.PASSWORD_RESET_REQUESTED, ip=ip)
         transaction.on_commit(
-            lambda: send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email], html_message=html)
+            lambda: send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email], html_message=html),
+            robust=True,  # a mail server that is down is logged, not shown as an error page
         )
 
 

@@ -51,8 +51,12 @@ def order_email_send(*, order_id: int, kind: str, message: str = "") -> bool:
 
 
 def order_email_queue(*, order, kind: str, message: str = "") -> None:
-    """Send after the surrounding transaction commits (through Celery when a broker is configured)."""
+    """Send after the surrounding transaction commits (through Celery when a broker is configured).
+
+    `robust`: a mail server that is down is logged, never turned into an error for a buyer whose order
+    has already been committed.
+    """
     from tradepost.orders.tasks import send_order_email
 
     order_id = order.pk
-    transaction.on_commit(lambda: send_order_email.delay(order_id, kind, message))
+    transaction.on_commit(lambda: send_order_email.delay(order_id, kind, message), robust=True)

@@ -171,7 +171,8 @@ def refund_create(*, order: Order, amount: Decimal, reason: str, actor) -> Refun
         from tradepost.payments.tasks import send_paypal_refund
 
         refund_id = refund.pk
-        transaction.on_commit(lambda: send_paypal_refund.delay(refund_id))
+        # robust: PayPal being down leaves the refund pending on the finance desk, not a failed request.
+        transaction.on_commit(lambda: send_paypal_refund.delay(refund_id), robust=True)
     return refund
 
 

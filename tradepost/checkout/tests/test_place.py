@@ -145,3 +145,15 @@ def test_placed_email_goes_out_after_commit(buyer, django_capture_on_commit_call
     assert len(mail.outbox) == 1
     assert order.number in mail.outbox[0].subject
     assert mail.outbox[0].alternatives and order.number in mail.outbox[0].body
+
+
+def test_a_mail_server_that_is_down_does_not_fail_a_committed_order(buyer, settings, caplog):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens there
+    shop()
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        order = place(buyer)
+    assert Order.objects.filter(pk=order.pk).exists()
+    assert "send_order_email" in caplog.text or "Error calling" in caplog.text
