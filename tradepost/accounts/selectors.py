@@ -1,5 +1,7 @@
 """Reads about accounts shared by the storefront, the API and the back office."""
 
+from django.db.models import Exists, OuterRef
+
 from tradepost.accounts.models import Address, AgreementAcceptance, ApiToken, User, UserAgreement
 from tradepost.core.exceptions import NotFound
 
@@ -9,11 +11,13 @@ def agreement_current() -> UserAgreement | None:
 
 
 def agreement_pending_for(user: User) -> UserAgreement | None:
-    """The current agreement if `user` has not accepted it yet, else None."""
-    current = agreement_current()
-    if current is None:
-        return None
-    if AgreementAcceptance.objects.filter(user=user, agreement=current).exists():
+    """The current agreement if `user` has not accepted it yet, else None; one query."""
+    current = (
+        UserAgreement.objects.order_by("-version")
+        .annotate(accepted=Exists(AgreementAcceptance.objects.filter(user=user, agreement=OuterRef("pk"))))
+        .first()
+    )
+    if current is None or current.accepted:
         return None
     return current
 

@@ -4,7 +4,6 @@ from the client: they are read from the price breaks whenever the cart is shown 
 import uuid
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from tradepost.cart.models import Cart, CartLine
 from tradepost.cart.selectors import line_problem
@@ -93,7 +92,6 @@ def cart_line_set(*, cart: Cart, sku: str, quantity: int, add: bool = False) -> 
         else:
             line.quantity = quantity
             line.save(update_fields=["quantity"])
-        Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
     return line
 
 

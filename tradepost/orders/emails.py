@@ -5,7 +5,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 
-from tradepost.policies.selectors import policy_for_version
+from tradepost.policies.selectors import policy_from_version
 
 SUBJECTS = {
     "placed": "Order {number} received",
@@ -29,7 +29,7 @@ def order_email_send(*, order_id: int, kind: str, message: str = "") -> bool:
     )
     if order is None or kind not in SUBJECTS:
         return False
-    policy = policy_for_version(order.policy_version.number)
+    policy = policy_from_version(order.policy_version)
     context = {
         "order": order,
         "lines": list(order.lines.all()),

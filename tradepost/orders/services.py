@@ -18,7 +18,7 @@ from tradepost.orders.models import CancelReason, ChangeProposal, Order, OrderEv
 from tradepost.orders.models import OrderStatus as S
 from tradepost.orders.states import BUYER_CANCELLABLE, CHANGEABLE, REVIEWABLE, check_transition
 from tradepost.policies.schema import DispatchStart, StaffCancelReason, StorePolicy
-from tradepost.policies.selectors import policy_for_version, store_calendar
+from tradepost.policies.selectors import policy_from_version, store_calendar
 
 MAX_TEXT = 2000
 MAX_QUANTITY = 10_000_000
@@ -26,7 +26,7 @@ MAX_QUANTITY = 10_000_000
 
 def order_policy(order: Order) -> StorePolicy:
     """The policy the order was placed under; later policy versions never change it."""
-    return policy_for_version(order.policy_version.number)
+    return policy_from_version(order.policy_version)  # the row is usually select_related: no query
 
 
 def _lock(order: Order) -> Order:
