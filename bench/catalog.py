@@ -91,7 +91,7 @@ def queries_per_request(path: str) -> int:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.get(path)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(path)
@@ -126,9 +126,11 @@ def run(db: str, parts: int, preset: str) -> dict:
     policy_activate(policy=load_preset(preset), source="bench")
     csv_path = common.ROOT / "var" / "bench" / f"catalog-{preset}-{parts}.csv"
     csv_path.parent.mkdir(parents=True, exist_ok=True)
-    if not csv_path.exists():
-        with csv_path.open("w", newline="") as target:
+    if not csv_path.exists():  # written aside and renamed: another run may be reading or writing it too
+        partial = csv_path.with_suffix(f".{os.getpid()}.part")
+        with partial.open("w", newline="") as target:
             generate_csv(parts=parts, preset=preset, seed=1, target=target)
+        partial.replace(csv_path)
     # Categories and spec attributes come with the generator; create them before importing rows.
     from tradepost.catalog.generator import catalog_taxonomy_ensure
     from tradepost.catalog.management.commands.catalog import DEFAULT_JOBS

@@ -19,6 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/tradepost_bench")
+# Where each database's files go (var/bench-sqlite, var/bench-postgres): set BENCH_VAR to keep two
+# benchmark runs on one machine apart (with BENCH_PG_URL naming another PostgreSQL database).
+VAR = Path(os.environ.get("BENCH_VAR", str(ROOT / "var")))
 
 
 def bench_env(db: str) -> dict:
@@ -28,7 +31,7 @@ def bench_env(db: str) -> dict:
         {
             "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "TRADEPOST_VAR_DIR": str(ROOT / "var" / f"bench-{db}"),
+            "TRADEPOST_VAR_DIR": str(VAR / f"bench-{db}"),
             "SESSION_COOKIE_SECURE": "0",
             "CSRF_COOKIE_SECURE": "0",
             "LOG_LEVEL": "WARNING",

@@ -3,18 +3,22 @@
 from decimal import Decimal
 
 from ninja import Router, Schema
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from tradepost.accounts.roles import Desk
 from tradepost.api.auth import member, require_desk
 from tradepost.api.schemas import In
 from tradepost.catalog import search, selectors, services
+from tradepost.catalog.cards import ProductCard
 from tradepost.catalog.params import filters_from_params, int_param
 from tradepost.catalog.selectors import MAX_PER_PAGE
 from tradepost.core.exceptions import NotFound
 from tradepost.policies.selectors import policy_active
 
 router = Router(tags=["catalog"])
+
+# Output built from dicts is described with pydantic's BaseModel: ninja's Schema reads every object it
+# validates through a wrapper (to accept model instances), a good share of a search request's time.
 
 
 class CategoryOut(Schema):
@@ -28,12 +32,12 @@ class CategoryOut(Schema):
     warranty_class: str
 
 
-class PriceBreakOut(Schema):
+class PriceBreakOut(BaseModel):
     min_quantity: int
     unit_price: Decimal
 
 
-class SpecOut(Schema):
+class SpecOut(BaseModel):
     key: str
     name: str
     value: str
@@ -41,7 +45,7 @@ class SpecOut(Schema):
     number: Decimal | None
 
 
-class ProductOut(Schema):
+class ProductOut(BaseModel):
     sku: str
     mpn: str
     manufacturer: str
@@ -56,7 +60,7 @@ class ProductOut(Schema):
     specs: list[SpecOut]
 
 
-class WarrantyOut(Schema):
+class WarrantyOut(BaseModel):
     class_key: str
     label: str
     months: int | None
@@ -75,7 +79,7 @@ class ProductDetailOut(ProductOut):
     warranty: WarrantyOut | None
 
 
-class ProductPageOut(Schema):
+class ProductPageOut(BaseModel):
     items: list[ProductOut]
     page: int
     per_page: int
@@ -106,30 +110,22 @@ class ProductIn(In):
     images: list[str] = Field(default_factory=list)
 
 
-def _card(product) -> dict:
+def _card(card: ProductCard) -> dict:
     return {
-        "sku": product.sku,
-        "mpn": product.mpn,
-        "manufacturer": product.manufacturer.name,
-        "category": product.category.slug,
-        "title": product.title,
-        "stock": product.stock,
-        "moq": product.moq,
-        "order_multiple": product.order_multiple,
-        "status": product.status,
-        "price_from": product.price_from,
-        "price_breaks": [
-            {"min_quantity": b.min_quantity, "unit_price": b.unit_price} for b in product.price_breaks.all()
-        ],
+        "sku": card.sku,
+        "mpn": card.mpn,
+        "manufacturer": card.manufacturer,
+        "category": card.category,
+        "title": card.title,
+        "stock": card.stock,
+        "moq": card.moq,
+        "order_multiple": card.order_multiple,
+        "status": card.status,
+        "price_from": card.price_from,
+        "price_breaks": [{"min_quantity": quantity, "unit_price": price} for quantity, price in card.breaks],
         "specs": [
-            {
-                "key": s.attribute.key,
-                "name": s.attribute.name,
-                "value": s.value_text,
-                "unit": s.attribute.unit,
-                "number": s.value_number,
-            }
-            for s in product.specs.all()
+            {"key": s.key, "name": s.name, "value": s.text, "unit": s.unit, "number": s.number}
+            for s in card.specs
         ],
     }
 
@@ -159,7 +155,7 @@ def products(request):
         )
         items = [_card(p) for p in selectors.products_in_order(ids)]
         return {"items": items, "page": page, "per_page": per_page, "total": None, "sort": None}
-    filters = filters_from_params(params, selectors.spec_attributes())
+    filters = filters_from_params(params, selectors.spec_attributes)
     result = selectors.product_list(
         category=category, filters=filters, sort=params.get("sort") or "part", page=page, per_page=per_page
     )
@@ -172,8 +168,8 @@ def products(request):
     }
 
 
-def _detail(product) -> dict:
-    ancestors = selectors.category_ancestors(product.category)
+def _detail(detail: selectors.ProductDetail) -> dict:
+    product, ancestors = detail.product, detail.ancestors
     warranty = None
     try:
         policy = policy_active().policy
@@ -189,14 +185,28 @@ def _detail(product) -> dict:
                 "lifetime": chosen.lifetime,
             }
     return {
-        **_card(product),
+        "sku": product.sku,
+        "mpn": product.mpn,
+        "manufacturer": product.manufacturer.name,
+        "category": product.category.slug,
+        "title": product.title,
+        "stock": product.stock,
+        "moq": product.moq,
+        "order_multiple": product.order_multiple,
+        "status": product.status,
+        "price_from": product.price_from,
+        "price_breaks": detail.breaks,
+        "specs": [
+            {"key": s.key, "name": s.name, "value": s.text, "unit": s.unit, "number": s.number}
+            for s in detail.specs
+        ],
         "description": product.description,
         "datasheet_url": product.datasheet_url,
         "weight_grams": product.weight_grams,
         "hs_code": product.hs_code,
         "country_of_origin": product.country_of_origin.code or "",
         "customizable": product.category.customizable,
-        "images": [image.url for image in product.images.all()],
+        "images": [image["url"] for image in detail.images],
         "breadcrumb": [*ancestors, product.category],
         "warranty": warranty,
     }
@@ -204,7 +214,7 @@ def _detail(product) -> dict:
 
 @router.get("/products/{sku}", response=ProductDetailOut, auth=None, summary="One product")
 def product_detail(request, sku: str):
-    return _detail(selectors.product_get(sku=sku))
+    return _detail(selectors.product_detail(sku=sku))
 
 
 @router.put(
@@ -216,4 +226,4 @@ def product_put(request, sku: str, payload: ProductIn):
     data["sku"] = sku
     data["price_breaks"] = [(q, str(p)) for q, p in payload.price_breaks]
     product, _ = services.product_save(data=data)
-    return _detail(selectors.product_get(sku=product.sku, staff=True))
+    return _detail(selectors.product_detail(sku=product.sku, staff=True))

@@ -25,17 +25,18 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, NamedTuple, TextIO
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from tradepost.catalog.bulk import bulk_load
 from tradepost.catalog.models import (
     Category,
     Manufacturer,
@@ -45,6 +46,7 @@ from tradepost.catalog.models import (
     ProductSpec,
     SpecAttribute,
 )
+from tradepost.catalog.search import schema as search_schema
 from tradepost.catalog.services import catalog_lookups, manufacturer_for
 from tradepost.catalog.validation import CleanProduct, validate_product
 from tradepost.core.exceptions import FieldError
@@ -59,6 +61,9 @@ BREAK_SEPARATOR, BREAK_PRICE_SEPARATOR = "|", ":"
 SPEC_SEPARATOR, SPEC_VALUE_SEPARATOR = ";", "="
 IMAGE_SEPARATOR = "|"
 FILE_ROW, HEADER_ROW = 0, 1
+# Rows per transaction: fewer commits (and on SQLite fewer WAL checkpoints) than with small batches, while a
+# batch that hits a database error is still cheap to retry row by row.
+BATCH_SIZE = 5000
 
 _CHILD_COLUMNS = ("price_breaks", "specs", "images")
 # Product columns a row sets; the rest fill the price breaks, specs and images.
@@ -118,7 +123,7 @@ def catalog_import(
     *,
     source: TextIO | BinaryIO | str | os.PathLike,
     progress: Progress | None = None,
-    batch_size: int = 1000,
+    batch_size: int = BATCH_SIZE,
     jobs: int = 0,
 ) -> ImportReport:
     """Import a product CSV from a path or an open file; one transaction per batch of `batch_size` rows.
@@ -131,7 +136,7 @@ def catalog_import(
     started = time.monotonic()
     report = ImportReport()
     try:
-        with _open_text(source) as (text, total), bulk_write_session():
+        with _open_text(source) as (text, total), bulk_write_session(), _bulk_load_if_large(total):
             _import_rows(
                 text, total=total, report=report, progress=progress, batch_size=batch_size, jobs=jobs
             )
@@ -148,35 +153,35 @@ def _import_rows(
     header = _read_header(reader)
     index = {name: position for position, name in enumerate(header)}
     categories, attributes = catalog_lookups()
-    writer = ProductBatchWriter(attributes=attributes, columns=set(header))
-    batch: list[tuple[int, CleanProduct]] = []
+    batch: list[tuple[int, Prepared]] = []
     reported = 0
 
-    def flush() -> None:
+    def written(outcome: BatchOutcome, rows_read: int) -> None:
         nonlocal reported
-        outcome = writer.write(batch)
         report.created += outcome.created
         report.updated += outcome.updated
         report.failed += len(outcome.failures)
         report.errors.extend(RowError(row, "", message) for row, message in outcome.failures)
-        batch.clear()
         if progress:
-            progress(report.rows, max(total, report.rows) if total else 0)
-            reported = report.rows
+            progress(rows_read, max(total, rows_read) if total else 0)
+            reported = rows_read
 
     undecodable: list[int] = []
     records = _records(reader, len(header), undecodable=undecodable)
-    for row, clean, errors in _checked(records, index, categories, attributes, jobs=jobs):
-        report.rows += 1
-        if errors:
-            report.failed += 1
-            report.errors.extend(RowError(row, column, message) for column, message in errors)
-            continue
-        batch.append((row, clean))
-        if len(batch) >= batch_size:
-            flush()
-    if batch:
-        flush()
+    with _batch_writes(attributes=attributes, columns=set(header), written=written) as write:
+        for row, prepared, errors in _checked(records, index, categories, attributes, jobs=jobs):
+            report.rows += 1
+            if errors:
+                report.failed += 1
+                report.errors.extend(RowError(row, column, message) for column, message in errors)
+                continue
+            batch.append((row, prepared))
+            if len(batch) >= batch_size:
+                write(batch, report.rows)
+                batch = []
+        if batch:
+            write(batch, report.rows)
+    report.errors.sort(key=lambda error: error.row)  # in file order, whichever step found them
     if progress and reported != report.rows:
         progress(report.rows, report.rows)
     if undecodable:
@@ -189,8 +194,97 @@ def _import_rows(
         raise _FileProblem("The file has a header but no product rows.")
 
 
+Written = Callable[["BatchOutcome", int], None]  # a batch's outcome, and how many rows were read by then
+
+
+@contextmanager
+def _batch_writes(
+    *, attributes: dict[str, SpecAttribute], columns: set[str], written: Written
+) -> Iterator[Callable[[list, int], None]]:
+    """Yields write(batch, rows_read), which writes a batch and passes its outcome to `written`.
+
+    Outside a transaction the batches are written on a thread of their own, with its own database
+    connection, one batch behind: reading and validating the next batch (Python) then overlaps with the
+    database writing this one (SQLite's C code or the PostgreSQL server), instead of each waiting for the
+    other. Inside a transaction (a caller's, or a test's) they are written here, in that transaction.
+    """
+    if connection.in_atomic_block:
+        writer = ProductBatchWriter(attributes=attributes, columns=columns)
+        yield lambda batch, rows_read: written(writer.write(batch), rows_read)
+        return
+    thread = _WriterThread(attributes=attributes, columns=columns)
+    pending: tuple[Future, int] | None = None
+
+    def write(batch: list, rows_read: int) -> None:
+        nonlocal pending
+        submitted = (thread.submit(batch), rows_read)
+        if pending is not None:
+            written(pending[0].result(), pending[1])
+        pending = submitted
+
+    try:
+        yield write
+        if pending is not None:
+            written(pending[0].result(), pending[1])
+    finally:
+        thread.close()
+
+
+class _WriterThread:
+    """One thread that writes batches in order through its own database connection and bulk session."""
+
+    def __init__(self, *, attributes: dict[str, SpecAttribute], columns: set[str]):
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="catalog-import")
+        self._session = ExitStack()
+        self._writer: ProductBatchWriter | None = None
+        self._attributes, self._columns = attributes, columns
+
+    def submit(self, batch: list) -> Future:
+        return self._pool.submit(self._write, batch)
+
+    def close(self) -> None:
+        try:
+            self._pool.submit(self._close).result()
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def _write(self, batch: list) -> "BatchOutcome":
+        if self._writer is None:
+            self._session.enter_context(bulk_write_session())
+            self._writer = ProductBatchWriter(attributes=self._attributes, columns=self._columns)
+        return self._writer.write(batch)
+
+    def _close(self) -> None:
+        try:
+            self._session.close()
+        finally:
+            connection.close()  # this thread's connection
+
+
+class Prepared(NamedTuple):
+    """A validated row as the writer stores it; tuples of plain values, cheap to send from a worker."""
+
+    sku: str
+    manufacturer: str  # name
+    values: tuple  # _product_values(), the manufacturer id and the timestamps left None
+    breaks: tuple[tuple[int, Decimal], ...]  # (min_quantity, unit_price)
+    specs: tuple[tuple[int, str, Decimal | None], ...]  # (attribute id, text, number)
+    images: tuple[str, ...]
+
+
+def prepare(clean: CleanProduct, attribute_ids: dict[str, int]) -> Prepared:
+    return Prepared(
+        clean.sku,
+        clean.manufacturer,
+        _product_values(clean, None, None),
+        tuple(clean.price_breaks),
+        tuple((attribute_ids[key], text, number) for key, (text, number) in clean.specs.items()),
+        tuple(clean.images),
+    )
+
+
 # A row number, its product or None, and its (column, message) errors.
-Checked = tuple[int, CleanProduct | None, list[tuple[str, str]]]
+Checked = tuple[int, Prepared | None, list[tuple[str, str]]]
 
 
 def _records(reader, width: int, *, undecodable: list[int]) -> Iterator[tuple[int, list[str] | None, str]]:
@@ -222,11 +316,9 @@ def _records(reader, width: int, *, undecodable: list[int]) -> Iterator[tuple[in
 def _checked(records, index, categories, attributes, *, jobs: int) -> Iterator[Checked]:
     """Validate records in order, here or in `jobs` forked processes that work ahead of the writes."""
     if jobs < 1 or "fork" not in multiprocessing.get_all_start_methods():
+        _worker_start(index, categories, attributes)
         for row, record, problem in records:
-            if record is None:
-                yield row, None, [("", problem)]
-            else:
-                yield row, *parse_row(record, index, categories=categories, attributes=attributes)
+            yield _check_one(row, record, problem)
         return
     # Forked children inherit Django's setup and the lookups; they never touch the database.
     context = multiprocessing.get_context("fork")
@@ -238,9 +330,9 @@ def _checked(records, index, categories, attributes, *, jobs: int) -> Iterator[C
         for chunk in chunks:
             pending.append(pool.submit(_worker_check, chunk))
             if len(pending) > 4 * jobs:  # enough work ahead, and memory stays bounded
-                yield from _restored(pending.popleft().result(), categories)
+                yield from pending.popleft().result()
         while pending:
-            yield from _restored(pending.popleft().result(), categories)
+            yield from pending.popleft().result()
 
 
 _CHUNK_ROWS = 250
@@ -249,28 +341,19 @@ _worker_lookups: tuple = ()
 
 def _worker_start(index, categories, attributes) -> None:
     global _worker_lookups
-    _worker_lookups = (index, categories, attributes)
+    _worker_lookups = (index, categories, attributes, {key: a.pk for key, a in attributes.items()})
 
 
-def _worker_check(chunk: list) -> list:
-    index, categories, attributes = _worker_lookups
-    checked = []
-    for row, record, problem in chunk:
-        if record is None:
-            checked.append((row, None, [("", problem)]))
-            continue
-        clean, errors = parse_row(record, index, categories=categories, attributes=attributes)
-        if clean is not None:
-            clean.category = clean.category.slug  # pickle a slug, not a model instance
-        checked.append((row, clean, errors))
-    return checked
+def _worker_check(chunk: list) -> list[Checked]:
+    return [_check_one(row, record, problem) for row, record, problem in chunk]
 
 
-def _restored(checked: list, categories: dict[str, Category]) -> Iterator[Checked]:
-    for row, clean, errors in checked:
-        if clean is not None:
-            clean.category = categories[clean.category]
-        yield row, clean, errors
+def _check_one(row: int, record: list[str] | None, problem: str) -> Checked:
+    if record is None:
+        return row, None, [("", problem)]
+    index, categories, attributes, attribute_ids = _worker_lookups
+    clean, errors = parse_row(record, index, categories=categories, attributes=attributes)
+    return row, (prepare(clean, attribute_ids) if clean is not None else None), errors
 
 
 def _read_header(reader) -> list[str]:
@@ -461,27 +544,60 @@ class _RawReader(io.RawIOBase):
 # --- Writing batches ---------------------------------------------------------------------------------------
 
 _SQLITE_BULK_CACHE_KIB = 256 * 1024
+_SQLITE_BULK_CHECKPOINT_PAGES = 32768
 
 
 @contextmanager
 def bulk_write_session() -> Iterator[None]:
-    """Give SQLite a large page cache while a bulk write runs, then restore it.
+    """Give SQLite a large page cache, rarer WAL checkpoints and in-memory sorting while a bulk write runs,
+    then restore them.
 
     Indexes of a big catalog outgrow SQLite's default 2 MB cache, and random inserts into them then reread
-    pages all the time; the cache only grows as pages are used. PostgreSQL needs nothing here.
+    pages all the time; the cache only grows as pages are used. A batch also writes more than the default
+    1,000-page WAL, so every commit would copy the pages it changed back into the database file, the same
+    index pages over and over. PostgreSQL needs nothing here.
     """
     if connection.vendor != "sqlite":
         yield
         return
+    settings = {
+        "cache_size": -_SQLITE_BULK_CACHE_KIB,
+        "wal_autocheckpoint": _SQLITE_BULK_CHECKPOINT_PAGES,
+        "threads": 2,  # helper threads for the sorts that build indexes
+    }
+    if not connection.in_atomic_block:  # SQLite refuses to move temporary storage inside a transaction
+        settings["temp_store"] = 2  # in memory: building an index sorts its entries there
+    previous = {}
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (previous,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA cache_size = -{_SQLITE_BULK_CACHE_KIB}")
+        for name, value in settings.items():
+            cursor.execute(f"PRAGMA {name}")
+            (previous[name],) = cursor.fetchone()
+            cursor.execute(f"PRAGMA {name} = {int(value)}")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+            for name, value in previous.items():
+                cursor.execute(f"PRAGMA {name} = {int(value)}")
+
+
+# A file of at least this many rows that would at least double the catalog is loaded in bulk (catalog.bulk).
+BULK_LOAD_MIN_ROWS = 50_000
+
+
+@contextmanager
+def _bulk_load_if_large(expected_rows: int) -> Iterator[None]:
+    """bulk.bulk_load() around an import into an empty or mostly new catalog, when not inside a
+    transaction (which would hold the dropped indexes' locks for the whole import)."""
+    if (
+        expected_rows >= BULK_LOAD_MIN_ROWS
+        and not connection.in_atomic_block
+        and Product.objects.count() < expected_rows
+    ):
+        with bulk_load():
+            yield
+    else:
+        yield
 
 
 # Columns of catalog_product a write sets, in the order _product_values gives them.
@@ -522,10 +638,14 @@ class ProductBatchWriter:
         self._manufacturers: dict[str, int] | None = None
         self._sql = _statements(update)
 
-    def write(self, items: list[tuple[int, CleanProduct]]) -> BatchOutcome:
+    def write(self, items: list[tuple[int, CleanProduct | Prepared]]) -> BatchOutcome:
         """Write (row, product) pairs; returns the counts and the rows that failed with why."""
         if not items:
             return BatchOutcome()
+        items = [
+            (row, product if isinstance(product, Prepared) else prepare(product, self.attribute_ids))
+            for row, product in items
+        ]
         try:
             with transaction.atomic():
                 return self._write(items)
@@ -533,7 +653,7 @@ class ProductBatchWriter:
             self._manufacturers = None  # ids created in the rolled-back transaction are gone
         return self._write_one_by_one(items)
 
-    def _write_one_by_one(self, items: list[tuple[int, CleanProduct]]) -> BatchOutcome:
+    def _write_one_by_one(self, items: list[tuple[int, Prepared]]) -> BatchOutcome:
         outcome = BatchOutcome()
         try:
             with transaction.atomic():
@@ -559,19 +679,22 @@ class ProductBatchWriter:
             outcome = BatchOutcome(failures=failures)
         return outcome
 
-    def _write(self, items: list[tuple[int, CleanProduct]]) -> BatchOutcome:
+    def _write(self, items: list[tuple[int, Prepared]]) -> BatchOutcome:
         outcome = BatchOutcome()
-        latest: dict[str, CleanProduct] = {}
+        latest: dict[str, Prepared] = {}
         occurrences: dict[str, int] = {}
-        for _, clean in items:
-            latest[clean.sku] = clean  # rows apply in order, so a repeated SKU ends up as its last row
-            occurrences[clean.sku] = occurrences.get(clean.sku, 0) + 1
-        manufacturers = self._manufacturer_ids([clean.manufacturer for clean in latest.values()])
-        existing = dict(Product.objects.filter(sku__in=list(latest)).values_list("sku", "id"))
+        for _, product in items:
+            latest[product.sku] = product  # rows apply in order, so a repeated SKU ends up as its last row
+            occurrences[product.sku] = occurrences.get(product.sku, 0) + 1
+        manufacturers = self._manufacturer_ids([product.manufacturer for product in latest.values()])
+        sql = self._sql
+        with connection.cursor() as cursor:
+            existing = _ids_by_sku(cursor, sql, list(latest))
         stamp = _DATETIME.get_db_prep_value(timezone.now(), connection)
         new, changed = [], []
-        for sku, clean in latest.items():
-            values = _product_values(clean, manufacturers[clean.manufacturer.casefold()], stamp)
+        for sku, product in latest.items():
+            given = product.values
+            values = (*given[:3], manufacturers[product.manufacturer.casefold()], *given[4:16], stamp, stamp)
             if sku in existing:
                 changed.append((*(values[i] for i in self._update_positions), existing[sku]))
                 outcome.updated += occurrences[sku]
@@ -579,13 +702,11 @@ class ProductBatchWriter:
                 new.append(values)
                 outcome.created += 1
                 outcome.updated += occurrences[sku] - 1
-        sql = self._sql
         with connection.cursor() as cursor:
             if new:
-                _insert(cursor, sql.insert_product, new)
-                created = [row[0] for row in new]
-                cursor.execute(sql.select_ids % ", ".join(["%s"] * len(created)), created)
-                ids = dict(cursor.fetchall())
+                with search_schema.batch_insert(connection) as index_inserted:
+                    ids = _insert_products(cursor, sql, new)
+                    index_inserted(list(ids.values()))
             else:
                 ids = {}
             if changed:
@@ -596,18 +717,16 @@ class ProductBatchWriter:
                     cursor.execute(sql.delete_children[column] % placeholders, updated_ids)
             ids.update(existing)
             breaks, specs, images = [], [], []
-            attribute_ids = self.attribute_ids
-            for sku, clean in latest.items():
+            all_breaks, all_specs, all_images = (name in self.replace for name in _CHILD_COLUMNS)
+            for sku, product in latest.items():
                 pk = ids[sku]
                 everything = sku not in existing
-                if everything or "price_breaks" in self.replace:
-                    breaks.extend((pk, quantity, price) for quantity, price in clean.price_breaks)
-                if everything or "specs" in self.replace:
-                    specs.extend(
-                        (pk, attribute_ids[key], text, number) for key, (text, number) in clean.specs.items()
-                    )
-                if everything or "images" in self.replace:
-                    images.extend((pk, url, "", n) for n, url in enumerate(clean.images))
+                if everything or all_breaks:
+                    breaks += [(pk, quantity, price) for quantity, price in product.breaks]
+                if everything or all_specs:
+                    specs += [(pk, attribute, text, number) for attribute, text, number in product.specs]
+                if everything or all_images:
+                    images += [(pk, url, "", n) for n, url in enumerate(product.images)]
             for statement, rows in (
                 (sql.insert_break, breaks),
                 (sql.insert_spec, specs),
@@ -645,6 +764,9 @@ class _Insert:
 @dataclass(frozen=True)
 class _Statements:
     insert_product: _Insert
+    insert_product_with_id: _Insert
+    next_ids: str  # PostgreSQL: that many new ids from the table's sequence
+    id_sequence: str | None  # PostgreSQL: that sequence's name
     update_product: str
     update_staged: tuple[str, ...]  # PostgreSQL: the same update as one statement, through a temporary table
     select_ids: str
@@ -663,6 +785,26 @@ def _insert(cursor, statement: _Insert, rows: list[tuple]) -> None:
                 copy.write_row(row)
     else:
         cursor.executemany(statement.insert, rows)
+
+
+def _insert_products(cursor, sql: _Statements, rows: list[tuple]) -> dict[str, int]:
+    """Insert new products (rows in _WRITTEN_FIELDS order); returns their ids by SKU."""
+    if connection.vendor == "postgresql":
+        # Ids drawn from the sequence up front, so they needn't be looked up again by SKU afterwards.
+        cursor.execute(sql.next_ids, [sql.id_sequence, len(rows)])
+        ids = sorted(pk for (pk,) in cursor.fetchall())
+        _insert(cursor, sql.insert_product_with_id, [(pk, *row) for pk, row in zip(ids, rows, strict=True)])
+        return {row[0]: pk for pk, row in zip(ids, rows, strict=True)}
+    _insert(cursor, sql.insert_product, rows)
+    return _ids_by_sku(cursor, sql, [row[0] for row in rows])
+
+
+def _ids_by_sku(cursor, sql: _Statements, skus: list[str]) -> dict[str, int]:
+    if connection.vendor == "postgresql":  # one array parameter: planning thousands of them takes longer
+        cursor.execute(sql.select_ids % "SELECT unnest(%s::text[])", [skus])
+    else:
+        cursor.execute(sql.select_ids % ", ".join(["%s"] * len(skus)), skus)
+    return dict(cursor.fetchall())
 
 
 def _update(cursor, sql: _Statements, rows: list[tuple]) -> None:
@@ -713,6 +855,9 @@ def _statements(update_fields: list[str]) -> _Statements:
     children = {"price_breaks": PriceBreak, "specs": ProductSpec, "images": ProductImage}
     return _Statements(
         insert_product=insert(Product, _WRITTEN_FIELDS),
+        insert_product_with_id=insert(Product, ("id", *_WRITTEN_FIELDS)),
+        next_ids="SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+        id_sequence=_id_sequence(),
         update_staged=update_staged,
         update_product=f"UPDATE {table(Product)} SET {assignments} WHERE {column(Product, 'id')} = %s",  # noqa: S608
         select_ids=f"SELECT {column(Product, 'sku')}, {column(Product, 'id')} FROM {table(Product)} "  # noqa: S608
@@ -725,6 +870,17 @@ def _statements(update_fields: list[str]) -> _Statements:
         insert_spec=insert(ProductSpec, ("product", "attribute", "value_text", "value_number")),
         insert_image=insert(ProductImage, ("product", "url", "alt", "position")),
     )
+
+
+def _id_sequence() -> str | None:
+    """The name of catalog_product's id sequence, looked up once rather than for every id drawn."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_serial_sequence(%s, %s)", [Product._meta.db_table, Product._meta.pk.column]
+        )
+        return cursor.fetchone()[0]
 
 
 def _product_values(clean: CleanProduct, manufacturer_id: int, stamp) -> tuple:

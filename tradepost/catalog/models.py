@@ -78,8 +78,12 @@ class Product(models.Model):
     sku = models.CharField(max_length=64, unique=True)
     mpn = models.CharField("manufacturer part number", max_length=80)
     mpn_normalized = models.CharField(max_length=80, editable=False, db_index=True)
-    manufacturer = models.ForeignKey(Manufacturer, on_delete=models.PROTECT, related_name="products")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    # No single-column indexes on the foreign keys here and below: a composite index in Meta starts with
+    # each of them, and every extra index is one more b-tree each imported row has to be written into.
+    manufacturer = models.ForeignKey(
+        Manufacturer, on_delete=models.PROTECT, related_name="products", db_index=False
+    )
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products", db_index=False)
     title = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     datasheet_url = models.URLField(max_length=500, blank=True)
@@ -121,7 +125,9 @@ class Product(models.Model):
 class PriceBreak(models.Model):
     """From `min_quantity` units up, each unit costs `unit_price` (USD)."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="price_breaks")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="price_breaks", db_index=False
+    )  # catalog_pricebreak_unique_qty starts with it
     min_quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     unit_price = models.DecimalField(
         max_digits=12, decimal_places=4, validators=[MinValueValidator(Decimal("0.0001"))]
@@ -142,8 +148,11 @@ class PriceBreak(models.Model):
 class ProductSpec(models.Model):
     """One specification value of a product; numbers are stored as numbers so ranges filter in SQL."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="specs")
-    attribute = models.ForeignKey(SpecAttribute, on_delete=models.PROTECT, related_name="values")
+    # catalog_spec_one_per_attribute starts with product, the two Meta indexes with attribute.
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="specs", db_index=False)
+    attribute = models.ForeignKey(
+        SpecAttribute, on_delete=models.PROTECT, related_name="values", db_index=False
+    )
     value_text = models.CharField(max_length=120, blank=True)
     value_number = models.DecimalField(max_digits=20, decimal_places=9, null=True, blank=True)
 
@@ -171,3 +180,13 @@ class ProductImage(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+class DroppedIndex(models.Model):
+    """An index a bulk load dropped and has yet to build again, with its definition (see catalog.bulk)."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    definition = models.TextField()
+
+    def __str__(self) -> str:
+        return self.name

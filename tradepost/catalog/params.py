@@ -4,6 +4,7 @@ manufacturer=<slug> (repeatable)   in_stock=1   price_min=0.10   price_max=2
 spec.<key>=<value> (repeatable)    spec.<key>.min=1k   spec.<key>.max=100k
 """
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from tradepost.catalog.models import SpecAttribute
@@ -28,13 +29,19 @@ def _decimal(raw: str, name: str, errors: list) -> Decimal | None:
     return value
 
 
-def filters_from_params(params, attributes: dict[str, SpecAttribute]) -> ProductFilters:
-    """`params` is a QueryDict (getlist); unknown spec keys and bad numbers are field errors."""
+def filters_from_params(
+    params, attributes: dict[str, SpecAttribute] | Callable[[], dict[str, SpecAttribute]]
+) -> ProductFilters:
+    """`params` is a QueryDict (getlist); unknown spec keys and bad numbers are field errors.
+
+    `attributes` may be a function that reads them: it is then called only when a spec filter is given.
+    """
     errors: list[FieldError] = []
     specs: dict[str, dict] = {}
-    for name in params:
-        if not name.startswith("spec."):
-            continue
+    spec_names = [name for name in params if name.startswith("spec.")]
+    if spec_names and callable(attributes):
+        attributes = attributes()
+    for name in spec_names:
         parts = name.split(".")
         key = parts[1] if len(parts) > 1 else ""
         bound = parts[2] if len(parts) > 2 else None

@@ -1,12 +1,13 @@
 """Validation of product data shared by the admin, the API and the CSV import: one set of rules."""
 
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import URLValidator
+from django.core.validators import MAX_URL_LENGTH, URLValidator
 from django_countries import countries
 
 from tradepost.catalog.models import Category, ProductStatus, SpecAttribute
@@ -29,6 +30,12 @@ SI_PREFIX = {
 NUMBER_RE = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*([pnuµmkKMG]?)\s*([A-Za-zΩ%°]*)\s*$")
 MAX_PRICE = Decimal("99999999.9999")
 _url = URLValidator(schemes=["http", "https"])
+# Plain http(s) addresses (ASCII host name, no port, user or IP address) that URLValidator accepts too; it
+# is a strict subset of what _url accepts, checked in a fraction of the time. Anything else goes to _url.
+_PLAIN_URL_RE = re.compile(
+    r"https?://(?=[A-Za-z0-9.-]{1,253}(?:/|\Z))"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?:/[!-~]*)?\Z"
+)
 
 
 @dataclass
@@ -63,6 +70,25 @@ def parse_spec_number(raw: str) -> Decimal:
     number, prefix, _unit = match.groups()
     value = Decimal(number)
     return value * SI_PREFIX[prefix] if prefix else value
+
+
+_STATUSES = frozenset(ProductStatus.values)
+
+
+@functools.cache
+def _country_codes() -> frozenset[str]:
+    return frozenset(countries.countries)
+
+
+def is_http_url(value: str) -> bool:
+    """Whether `value` is an http(s) address, as Django's URLValidator decides."""
+    if len(value) <= MAX_URL_LENGTH and _PLAIN_URL_RE.match(value):
+        return True
+    try:
+        _url(value)
+    except DjangoValidationError:
+        return False
+    return True
 
 
 def _text(data: dict, name: str, errors: list, *, required: bool = False, max_length: int = 255) -> str:
@@ -121,19 +147,16 @@ def validate_product(
     title = _text(data, "title", errors, required=True, max_length=255)
     description = _text(data, "description", errors, max_length=20_000)
     datasheet_url = _text(data, "datasheet_url", errors, max_length=500)
-    if datasheet_url:
-        try:
-            _url(datasheet_url)
-        except DjangoValidationError:
-            errors.append(FieldError("datasheet_url", "Enter an http(s) address.", "invalid_url"))
+    if datasheet_url and not is_http_url(datasheet_url):
+        errors.append(FieldError("datasheet_url", "Enter an http(s) address.", "invalid_url"))
     hs_code = _text(data, "hs_code", errors, max_length=14).replace(".", "").replace(" ", "")
     if hs_code and not HS_RE.match(hs_code):
         errors.append(FieldError("hs_code", "An HS code has 6 to 10 digits.", "invalid"))
     country = _text(data, "country_of_origin", errors, max_length=2).upper()
-    if country and country not in countries:
+    if country and country not in _country_codes():
         errors.append(FieldError("country_of_origin", f"'{country}' is not an ISO country code.", "invalid"))
     status = _text(data, "status", errors, max_length=16) or ProductStatus.ACTIVE
-    if status not in ProductStatus.values:
+    if status not in _STATUSES:
         errors.append(
             FieldError("status", f"Choose one of {', '.join(ProductStatus.values)}.", "invalid_choice")
         )
@@ -147,9 +170,7 @@ def validate_product(
     specs = _specs(data.get("specs") or {}, attributes, errors)
     images = [str(url).strip() for url in (data.get("images") or []) if str(url).strip()]
     for url in images:
-        try:
-            _url(url)
-        except DjangoValidationError:
+        if not is_http_url(url):
             errors.append(FieldError("images", f"'{url}' is not an http(s) address.", "invalid_url"))
     if errors:
         return None, errors

@@ -71,13 +71,17 @@ def test_listing_takes_a_fixed_number_of_queries(per_page):
                 specs={"resistance": f"{n + 1}k", "package": "0603"},
             )
         )
+    subtree = selectors.category_place(slug="components").subtree
     with CaptureQueriesContext(connection) as queries:
-        page = selectors.product_list(category=category, per_page=per_page)
-        for product in page.products:  # what a card renders
-            list(product.price_breaks.all()), list(product.specs.all()), product.manufacturer.name
+        page = selectors.product_list(category=category, per_page=per_page, subtree=subtree)
     assert len(page.products) == per_page
     # count + products (with manufacturer and category) + price breaks + specs
     assert len(queries) == 4, [q["sql"] for q in queries]
+    card = selectors.product_list(category=category, per_page=48, subtree=subtree).products[1]
+    assert card.mpn == "GEN000"
+    assert (card.manufacturer, card.category) == ("Texas Instruments", "resistors")
+    assert card.breaks == [(1, Decimal("0.52")), (10, Decimal("0.44")), (100, Decimal("0.37"))]
+    assert [(s.key, s.text) for s in card.specs] == [("package", "0603"), ("resistance", "1k")]
 
 
 def test_product_page_takes_a_fixed_number_of_queries():

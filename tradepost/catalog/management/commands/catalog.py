@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tradepost.catalog.exports import catalog_export
 from tradepost.catalog.generator import PRESETS, catalog_generate, catalog_taxonomy_ensure, generate_csv
-from tradepost.catalog.imports import COLUMNS, ImportReport, catalog_import
+from tradepost.catalog.imports import BATCH_SIZE, COLUMNS, ImportReport, catalog_import
 from tradepost.core.exceptions import ApplicationError
 from tradepost.policies.selectors import policy_versions
 
@@ -41,7 +41,11 @@ class Command(BaseCommand):
             "--show-errors", type=int, default=SHOWN_ERRORS, metavar="N", help="Errors to print (20)."
         )
         load.add_argument(
-            "--batch-size", type=int, default=1000, metavar="N", help="Rows per transaction (1000)."
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
+            metavar="N",
+            help=f"Rows per transaction ({BATCH_SIZE}).",
         )
         load.add_argument(
             "--jobs",

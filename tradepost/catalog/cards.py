@@ -1,0 +1,259 @@
+"""Product cards: what a listing or a search result shows of a product, read as plain rows.
+
+Listings and search results are the hottest reads of the store. Building the ORM queries and ten model
+instances per product took several times longer than the database took to answer, so the three card
+statements are written once here, from the models' names, and their rows converted with the same
+converters the ORM would apply. See selectors.product_list() and selectors.products_in_order().
+"""
+
+# ruff: noqa: S608 - the statements are built from model metadata; every value is a parameter
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, models
+
+from tradepost.catalog.models import (
+    Category,
+    Manufacturer,
+    PriceBreak,
+    Product,
+    ProductImage,
+    ProductSpec,
+    ProductStatus,
+    SpecAttribute,
+)
+
+# What selectors read of a product row for its card, in ProductCard's field order (ORM lookups).
+CARD_FIELDS = (
+    "id", "sku", "mpn", "title", "manufacturer__name", "category__slug", "stock", "moq", "order_multiple",
+    "status", "price_from",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class CardSpec:
+    key: str
+    name: str
+    unit: str
+    text: str
+    number: Decimal | None
+
+
+@dataclass(slots=True)
+class ProductCard:
+    id: int
+    sku: str
+    mpn: str
+    title: str
+    manufacturer: str  # name
+    category: str  # slug
+    stock: int
+    moq: int
+    order_multiple: int
+    status: str
+    price_from: Decimal | None
+    breaks: list[tuple[int, Decimal]] = field(default_factory=list)  # (min_quantity, unit_price), ascending
+    specs: list[CardSpec] = field(default_factory=list)  # in attribute order
+
+    @property
+    def is_buyable(self) -> bool:
+        return self.status == ProductStatus.ACTIVE
+
+
+def cards_by_id(ids: list[int]) -> list[ProductCard]:
+    """Cards of these products in the order of `ids` (unknown ids are skipped): three queries."""
+    if not ids:
+        return []
+    statements = _statements(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(*_where_in(statements.rows, ids))
+        rows = {row[0]: row for row in _converted(cursor.fetchall(), statements.row_converters)}
+    return with_breaks_and_specs([rows[i] for i in ids if i in rows])
+
+
+def with_breaks_and_specs(rows: Iterable[tuple]) -> list[ProductCard]:
+    """Cards from product rows in CARD_FIELDS order, with their price breaks and specs: two queries."""
+    cards = [ProductCard(*row) for row in rows]
+    if cards:
+        by_id = {card.id: card for card in cards}
+        breaks, specs = breaks_and_specs(list(by_id))
+        for product_id, quantity, price in breaks:
+            by_id[product_id].breaks.append((quantity, price))
+        for product_id, spec in specs:
+            by_id[product_id].specs.append(spec)
+    return cards
+
+
+def breaks_and_specs(ids: list[int]) -> tuple[list[tuple[int, int, Decimal]], list[tuple[int, CardSpec]]]:
+    """(product id, min_quantity, unit_price) by product and quantity, and (product id, spec) in attribute
+    order, of these products: two queries."""
+    statements = _statements(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(*_where_in(statements.breaks, ids))
+        breaks = [tuple(row) for row in _converted(cursor.fetchall(), statements.break_converters)]
+        cursor.execute(*_where_in(statements.specs, ids))
+        specs = [
+            (row[0], CardSpec(*row[1:])) for row in _converted(cursor.fetchall(), statements.spec_converters)
+        ]
+    return breaks, specs
+
+
+def product_by_sku(sku: str, *, hidden_status: str | None = None) -> Product | None:
+    """The product with this SKU as a model instance, its manufacturer and category loaded: one query.
+
+    `hidden_status`: a status to treat as not found.
+    """
+    statements = _statements(connection.vendor)
+    sql, params = statements.product, [sku]
+    if hidden_status is not None:
+        sql, params = sql + statements.product_not_in_status, [sku, hidden_status]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = _converted([row], statements.product_converters)[0]
+    product = _instance(Product, values[: len(_FIELDS[Product])])
+    rest = values[len(_FIELDS[Product]) :]
+    product.manufacturer = _instance(Manufacturer, rest[: len(_FIELDS[Manufacturer])])
+    product.category = _instance(Category, rest[len(_FIELDS[Manufacturer]) :])
+    return product
+
+
+def _instance(model, values):
+    return model.from_db(connection.alias, [f.attname for f in _FIELDS[model]], values)
+
+
+def images(product_id: int) -> list[tuple[str, str]]:
+    """(url, alt) of a product's images, in order: one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_statements(connection.vendor).images, [product_id])
+        return cursor.fetchall()
+
+
+Converters = tuple[tuple[int, Callable], ...]  # (column position, value -> value)
+_FIELDS = {model: model._meta.concrete_fields for model in (Product, Manufacturer, Category)}
+
+
+@dataclass(frozen=True)
+class _Statements:
+    product: str  # by SKU, with the manufacturer's and category's columns
+    product_not_in_status: str
+    rows: str  # {ids} stands for the id list
+    breaks: str
+    specs: str
+    images: str
+    product_converters: Converters
+    row_converters: Converters
+    break_converters: Converters
+    spec_converters: Converters
+
+
+def _where_in(statement: str, ids: list[int]) -> tuple[str, list]:
+    if connection.vendor == "postgresql":  # one array parameter, whatever the number of ids
+        return statement.format(ids="SELECT unnest(%s::bigint[])"), [ids]
+    return statement.format(ids=", ".join(["%s"] * len(ids))), ids
+
+
+def _converted(rows: list[tuple], converters: Converters) -> list[tuple]:
+    if not converters:
+        return rows
+    converted = []
+    for row in rows:
+        values = list(row)
+        for position, convert in converters:
+            if values[position] is not None:
+                values[position] = convert(values[position])
+        converted.append(values)
+    return converted
+
+
+@functools.cache
+def _statements(vendor: str) -> _Statements:
+    quote = connection.ops.quote_name
+
+    def table(model) -> str:
+        return quote(model._meta.db_table)
+
+    def col(alias: str, model, name: str) -> str:
+        return f"{alias}.{quote(model._meta.get_field(name).column)}"
+
+    p, b, s = "p", "b", "s"
+    product_columns = [
+        col(p, Product, "id"), col(p, Product, "sku"), col(p, Product, "mpn"), col(p, Product, "title"),
+        col("m", Manufacturer, "name"), col("c", Category, "slug"), col(p, Product, "stock"),
+        col(p, Product, "moq"), col(p, Product, "order_multiple"), col(p, Product, "status"),
+        col(p, Product, "price_from"),
+    ]  # fmt: skip
+    rows = (
+        f"SELECT {', '.join(product_columns)} FROM {table(Product)} p"
+        f" JOIN {table(Manufacturer)} m ON m.{quote('id')} = {col(p, Product, 'manufacturer')}"
+        f" JOIN {table(Category)} c ON c.{quote('id')} = {col(p, Product, 'category')}"
+        f" WHERE {col(p, Product, 'id')} IN ({{ids}})"
+    )
+    product_id = col(b, PriceBreak, "product")
+    breaks = (
+        f"SELECT {product_id}, {col(b, PriceBreak, 'min_quantity')}, {col(b, PriceBreak, 'unit_price')}"
+        f" FROM {table(PriceBreak)} b WHERE {product_id} IN ({{ids}})"
+        f" ORDER BY {product_id}, {col(b, PriceBreak, 'min_quantity')}"
+    )
+    a = "a"
+    spec_columns = [
+        col(s, ProductSpec, "product"), col(a, SpecAttribute, "key"), col(a, SpecAttribute, "name"),
+        col(a, SpecAttribute, "unit"), col(s, ProductSpec, "value_text"), col(s, ProductSpec, "value_number"),
+    ]  # fmt: skip
+    specs = (
+        f"SELECT {', '.join(spec_columns)} FROM {table(ProductSpec)} s"
+        f" JOIN {table(SpecAttribute)} a"
+        f" ON {col(a, SpecAttribute, 'id')} = {col(s, ProductSpec, 'attribute')}"
+        f" WHERE {col(s, ProductSpec, 'product')} IN ({{ids}})"
+        f" ORDER BY {col(a, SpecAttribute, 'position')}, {col(a, SpecAttribute, 'name')},"
+        f" {col(a, SpecAttribute, 'id')}"
+    )
+    i = "i"
+    image_product = col(i, ProductImage, "product")
+    images = (
+        f"SELECT {col(i, ProductImage, 'url')}, {col(i, ProductImage, 'alt')} FROM {table(ProductImage)} i"
+        f" WHERE {image_product} = %s ORDER BY {image_product}, {col(i, ProductImage, 'position')},"
+        f" {col(i, ProductImage, 'id')}"
+    )
+    joined = [(p, Product), ("m", Manufacturer), ("c", Category)]
+    columns = [col(alias, model, f.name) for alias, model in joined for f in _FIELDS[model]]
+    product = (
+        f"SELECT {', '.join(columns)} FROM {table(Product)} p"
+        f" JOIN {table(Manufacturer)} m ON m.{quote('id')} = {col(p, Product, 'manufacturer')}"
+        f" JOIN {table(Category)} c ON c.{quote('id')} = {col(p, Product, 'category')}"
+        f" WHERE {col(p, Product, 'sku')} = %s"
+    )
+    all_fields = [f for _, model in joined for f in _FIELDS[model]]
+    return _Statements(
+        product=product,
+        product_not_in_status=f" AND {col(p, Product, 'status')} <> %s",
+        product_converters=_converters(dict(enumerate(all_fields))),
+        rows=rows,
+        breaks=breaks,
+        specs=specs,
+        images=images,
+        row_converters=_converters({10: Product._meta.get_field("price_from")}),
+        break_converters=_converters({2: PriceBreak._meta.get_field("unit_price")}),
+        spec_converters=_converters({5: ProductSpec._meta.get_field("value_number")}),
+    )
+
+
+def _converters(fields: dict[int, models.Field]) -> Converters:
+    """What the ORM would run on these columns' values (on SQLite: floats to quantized Decimals)."""
+    found = []
+    for position, model_field in fields.items():
+        column = model_field.get_col(model_field.model._meta.db_table)
+        steps = connection.ops.get_db_converters(column) + model_field.get_db_converters(connection)
+        if steps:
+            found.append((position, functools.partial(_apply, steps, column)))
+    return tuple(found)
+
+
+def _apply(steps: list, column, value):
+    for step in steps:
+        value = step(value, column, connection)
+    return value

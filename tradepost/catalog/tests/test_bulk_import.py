@@ -1,0 +1,232 @@
+"""Large imports: what a batch writes to the search index in one go equals what the triggers write row by
+row, and a bulk load drops the catalog's secondary indexes while it runs and always builds them again."""
+
+import io
+import json
+
+import pytest
+from django.db import connection
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tradepost.catalog import bulk, imports
+from tradepost.catalog.imports import COLUMNS, catalog_import
+from tradepost.catalog.models import DroppedIndex, PriceBreak, Product, ProductSpec
+from tradepost.catalog.search import schema, search_products
+from tradepost.catalog.services import category_create, spec_attribute_create
+
+GOOD = {
+    "sku": "YAG-10K",
+    "mpn": "RC0603FR-0710KL",
+    "manufacturer": "Yageo",
+    "category": "resistors",
+    "title": "10kΩ ±1% 0603 thick-film chip resistor (AEC-Q200)",
+    "description": "Thick film; automotive grade.",
+    "stock": "120000",
+    "price_breaks": "1:0.01|100:0.004",
+    "specs": "resistance=10k;package=0603",
+    "images": "https://img.example.com/a.jpg",
+}
+TITLES = [
+    "Adjustable voltage regulator 1.2V to 37V 1.5A TO-220",
+    "Précision shunt reference, SOT-23/TO-92",
+    "QUARTZ oscillator: 16MHz; low-jitter",
+    'Kelvin-sense resistor "4-wire" \\ 0.1Ω',
+    "Dual\tchannel\nop-amp rail-to-rail",
+]
+
+
+def make_taxonomy() -> None:
+    passives = category_create(name="Passive components", slug="passives")
+    category_create(name="Resistors", slug="resistors", parent=passives)
+    spec_attribute_create(key="resistance", name="Resistance", kind="number", unit="Ω", position=1)
+    spec_attribute_create(key="package", name="Package", kind="text", position=2)
+
+
+def csv_text(rows: list[dict]) -> str:
+    import csv
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(COLUMNS), extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def rows(count: int, prefix: str = "B") -> list[dict]:
+    makers = ["Yageo", "Vishay", "Texas Instruments", "Ünïcode Parts"]
+    return [
+        {
+            **GOOD,
+            "sku": f"{prefix}-{n}",
+            "mpn": f"RC{n:04d}-X",
+            "manufacturer": makers[n % len(makers)],
+            "title": TITLES[n % len(TITLES)],
+        }
+        for n in range(count)
+    ]
+
+
+def index_contents() -> dict:
+    """Everything the search index holds, comparable across a rebuild."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            tables = {
+                "product": "SELECT rowid, mpn, title, manufacturer, description FROM catalog_search_product",
+                "mpn": "SELECT rowid, mpn FROM catalog_search_mpn",
+                "made_by": "SELECT product_id, manufacturer_id FROM catalog_search_made_by",
+                "maker": "SELECT id, name FROM catalog_search_maker",
+                "words": "SELECT DISTINCT word FROM catalog_search_word",
+            }
+        else:
+            tables = {
+                "product": "SELECT product_id, document::text, mpn_normalized, title, maker, status, stock,"
+                " category_id FROM catalog_search_product",
+                "words": "SELECT DISTINCT word FROM catalog_search_word",
+            }
+        contents = {}
+        for name, sql in tables.items():
+            cursor.execute(sql)
+            contents[name] = sorted(cursor.fetchall())
+        return contents
+
+
+def deferred_markers() -> int:
+    if connection.vendor != "sqlite":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM catalog_search_deferred")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_a_batch_import_indexes_exactly_what_the_row_triggers_would():
+    make_taxonomy()
+    report = catalog_import(source=io.StringIO(csv_text(rows(23))), batch_size=10)
+    assert (report.created, report.failed) == (23, 0)
+    imported = index_contents()
+    assert deferred_markers() == 0
+    schema.rebuild(connection)  # what the catalog holds, indexed from scratch
+    assert index_contents() == imported
+    assert {"adjustable", "shunt", "oscillator", "kelvin", "sense", "channel"} <= {
+        w for (w,) in imported["words"]
+    }
+    assert [p.sku for p in search_products("RC0007X")] == ["B-7"]
+    assert "B-2" in {p.sku for p in search_products("quartz oscillator")}
+
+
+@pytest.mark.django_db
+def test_a_batch_that_fails_in_the_database_leaves_no_marker_and_an_index_true_to_what_was_written(
+    monkeypatch,
+):
+    make_taxonomy()
+    original = imports._product_values
+
+    def broken_moq(clean, manufacturer_id, stamp):
+        values = original(clean, manufacturer_id, stamp)
+        return (*values[:12], 0, *values[13:]) if clean.sku == "B-3" else values  # violates a CHECK
+
+    monkeypatch.setattr(imports, "_product_values", broken_moq)
+    report = catalog_import(source=io.StringIO(csv_text(rows(6))))
+    assert (report.created, report.failed) == (5, 1)
+    assert deferred_markers() == 0
+    written = index_contents()
+    schema.rebuild(connection)
+    assert index_contents() == written
+    assert search_products("RC0003X") == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batch_insert_must_run_inside_a_transaction():
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's triggers index whole statements already")
+    with pytest.raises(RuntimeError), schema.batch_insert(connection):
+        pass
+
+
+texts = st.lists(
+    st.text(alphabet=st.sampled_from("abcXYZé K-,;:/()\t\n\r\"'\\.0 _\u00a0\u212aſ"), max_size=40),
+    max_size=4,
+)
+
+
+@pytest.mark.django_db
+@settings(max_examples=150, deadline=None)
+@given(texts)
+def test_the_lexicon_words_split_out_in_python_are_those_sqlite_finds(values):
+    if connection.vendor != "sqlite":
+        pytest.skip("the Python split stands in for SQLite's")
+    source = "FROM (SELECT value AS text FROM json_each(%s)) AS source"
+    with connection.cursor() as cursor:
+        cursor.execute(schema._sqlite_words("source.text", source), [json.dumps(values)])
+        in_sql = {word for (word,) in cursor.fetchall()}
+    assert schema.lexicon_words(values) == in_sql
+
+
+# --- Bulk loads ------------------------------------------------------------------------------------------
+
+
+def secondary_indexes() -> set[tuple[str, str]]:
+    return set(bulk._secondary_indexes(connection, bulk.TABLES))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_into_an_empty_catalog_drops_the_indexes_and_builds_them_again(monkeypatch):
+    make_taxonomy()
+    before = secondary_indexes()
+    assert before  # there is something to drop
+    seen_during = []
+    original = imports.ProductBatchWriter.write
+
+    def write(self, items):
+        seen_during.append(secondary_indexes())
+        return original(self, items)
+
+    monkeypatch.setattr(imports, "BULK_LOAD_MIN_ROWS", 5)
+    monkeypatch.setattr(imports.ProductBatchWriter, "write", write)
+    report = catalog_import(source=io.StringIO(csv_text(rows(12))), batch_size=5)
+
+    assert (report.created, report.failed) == (12, 0)
+    assert seen_during and all(indexes == set() for indexes in seen_during)
+    assert secondary_indexes() == before
+    assert not DroppedIndex.objects.exists()
+    assert [p.sku for p in search_products("RC0011X")] == ["B-11"]
+    assert PriceBreak.objects.count() == 24 and ProductSpec.objects.count() == 24
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_smaller_than_the_catalog_keeps_the_indexes(monkeypatch):
+    make_taxonomy()
+    catalog_import(source=io.StringIO(csv_text(rows(12, prefix="OLD"))))
+    before = secondary_indexes()
+    monkeypatch.setattr(imports, "BULK_LOAD_MIN_ROWS", 5)
+    monkeypatch.setattr(bulk, "bulk_load", None)  # would fail if called
+    report = catalog_import(source=io.StringIO(csv_text(rows(6))))
+    assert report.created == 6 and secondary_indexes() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_indexes_a_failed_load_dropped_are_built_again_even_after_a_crash():
+    make_taxonomy()
+    before = secondary_indexes()
+    with pytest.raises(ZeroDivisionError), bulk.bulk_load():
+        assert secondary_indexes() == set()
+        1 / 0  # noqa: B018 - the import fails halfway
+    assert secondary_indexes() == before and not DroppedIndex.objects.exists()
+
+    # A process that died mid-load left only the record of what it dropped.
+    found = bulk._secondary_indexes(connection, bulk.TABLES)
+    DroppedIndex.objects.bulk_create(DroppedIndex(name=name, definition=sql) for name, sql in found)
+    with connection.cursor() as cursor:
+        for name, _ in found:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    assert secondary_indexes() == set()
+    assert bulk.restore_indexes() == len(before)
+    assert secondary_indexes() == before and not DroppedIndex.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_bulk_load_refuses_to_run_inside_a_transaction():
+    with pytest.raises(RuntimeError), bulk.bulk_load():
+        pass
+    assert Product.objects.count() == 0
