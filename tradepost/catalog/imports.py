@@ -169,7 +169,8 @@ def _import_rows(
     undecodable: list[int] = []
     records = _records(reader, len(header), undecodable=undecodable)
     with _batch_writes(attributes=attributes, columns=set(header), written=written) as write:
-        for row, prepared, errors in _checked(records, index, categories, attributes, jobs=jobs):
+        checked = _checked(records, index, categories, attributes, jobs=jobs, ahead=2 * batch_size)
+        for row, prepared, errors in checked:
             report.rows += 1
             if errors:
                 report.failed += 1
@@ -313,8 +314,9 @@ def _records(reader, width: int, *, undecodable: list[int]) -> Iterator[tuple[in
         yield row, record, ""
 
 
-def _checked(records, index, categories, attributes, *, jobs: int) -> Iterator[Checked]:
-    """Validate records in order, here or in `jobs` forked processes that work ahead of the writes."""
+def _checked(records, index, categories, attributes, *, jobs: int, ahead: int = 0) -> Iterator[Checked]:
+    """Validate records in order, here or in `jobs` forked processes that work up to `ahead` rows (or a few
+    chunks) ahead of the writes: at least a batch, so they keep working while a batch is written."""
     if jobs < 1 or "fork" not in multiprocessing.get_all_start_methods():
         _worker_start(index, categories, attributes)
         for row, record, problem in records:
@@ -329,7 +331,7 @@ def _checked(records, index, categories, attributes, *, jobs: int) -> Iterator[C
         chunks = iter(lambda: list(itertools.islice(records, _CHUNK_ROWS)), [])
         for chunk in chunks:
             pending.append(pool.submit(_worker_check, chunk))
-            if len(pending) > 4 * jobs:  # enough work ahead, and memory stays bounded
+            if len(pending) > max(4 * jobs, ahead // _CHUNK_ROWS):  # enough work ahead, memory bounded
                 yield from pending.popleft().result()
         while pending:
             yield from pending.popleft().result()
