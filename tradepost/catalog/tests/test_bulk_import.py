@@ -5,7 +5,7 @@ import io
 import json
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -230,3 +230,42 @@ def test_a_bulk_load_refuses_to_run_inside_a_transaction():
     with pytest.raises(RuntimeError), bulk.bulk_load():
         pass
     assert Product.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writing_on_a_thread_reports_and_stores_what_writing_in_the_transaction_does(monkeypatch):
+    make_taxonomy()
+    original = imports._product_values
+
+    def broken_moq(clean, manufacturer_id, stamp):
+        values = original(clean, manufacturer_id, stamp)
+        return (*values[:12], 0, *values[13:]) if clean.sku == "B-4" else values  # fails in the database
+
+    monkeypatch.setattr(imports, "_product_values", broken_moq)
+    lines = rows(11)
+    lines[7]["price_breaks"] = "1:2|10:3"  # fails validation
+    lines.append({**lines[2], "stock": "7"})  # B-2 again, in a later batch: the later row wins
+    text = csv_text(lines)
+
+    def imported():
+        index = {name: sorted(row[1:] for row in rows) for name, rows in index_contents().items()}
+        return sorted(Product.objects.values_list("sku", "stock", "price_from")), index  # ids aside
+
+    progress: list = []
+    threaded = catalog_import(source=io.StringIO(text), batch_size=3, progress=lambda *a: progress.append(a))
+    stored = imported()
+    Product.objects.all().delete()
+    with transaction.atomic():  # a caller's transaction: the batches are written in it, on this thread
+        in_transaction = catalog_import(source=io.StringIO(text), batch_size=3)
+
+    assert (threaded.rows, threaded.created, threaded.updated, threaded.failed) == (12, 9, 1, 2)
+
+    def errors(report):  # PostgreSQL's detail names the row's id and time, which differ between the runs
+        return [(e.row, e.column, e.message.split(" DETAIL")[0]) for e in report.errors]
+
+    assert errors(threaded) == errors(in_transaction)
+    assert [error.row for error in threaded.errors] == [6, 9]
+    assert (in_transaction.created, in_transaction.updated) == (9, 1)
+    assert imported() == stored
+    assert Product.objects.get(sku="B-2").stock == 7
+    assert progress[-1][0] == 12 and [done for done, _ in progress] == sorted(done for done, _ in progress)
