@@ -14,6 +14,7 @@ and on PostgreSQL building the indexes blocks writes to the tables for a while (
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from django.db import connection, transaction
@@ -29,7 +30,8 @@ TABLES = (
     ProductSpec._meta.db_table,
     "catalog_search_product",
 )
-_PG_BUILD_MEMORY = "256MB"  # maintenance_work_mem while the indexes are built
+_PG_BUILD_MEMORY = "256MB"  # maintenance_work_mem of each connection building an index
+BUILDERS = 2  # PostgreSQL connections building the indexes at once
 _SQLITE_ANALYZED = TABLES[:3]  # catalog_search_product is a virtual (FTS5) table there
 
 
@@ -57,19 +59,39 @@ def bulk_load(tables: tuple[str, ...] = TABLES) -> Iterator[None]:
 
 
 def restore_indexes() -> int:
-    """Build every index a bulk load dropped and hasn't built again; returns how many."""
+    """Build every index a bulk load dropped and hasn't built again; returns how many.
+
+    On PostgreSQL, outside a transaction, BUILDERS connections build them side by side (an index build
+    takes a lock that lets others build on the same table); SQLite builds one at a time.
+    """
     dropped = list(DroppedIndex.objects.order_by("name"))
     if not dropped:
         return 0
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        for index in dropped:
+            _build(index)
+        return len(dropped)
+    with ThreadPoolExecutor(BUILDERS, thread_name_prefix="catalog-index") as pool:
+        # The biggest first, so the last to finish is a small one.
+        list(pool.map(_build_and_close, sorted(dropped, key=lambda i: "USING gin" not in i.definition)))
+    return len(dropped)
+
+
+def _build(index: DroppedIndex) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"SET maintenance_work_mem = '{_PG_BUILD_MEMORY}'")
-        for index in dropped:
-            cursor.execute(_if_not_exists(index.definition))
-            index.delete()  # built (and committed) one by one: a failure leaves only the rest to do
+        cursor.execute(_if_not_exists(index.definition))
         if connection.vendor == "postgresql":
             cursor.execute("RESET maintenance_work_mem")
-    return len(dropped)
+    index.delete()  # built (and committed) one by one: a failure leaves only the rest to do
+
+
+def _build_and_close(index: DroppedIndex) -> None:
+    try:
+        _build(index)
+    finally:
+        connection.close()  # this thread's own connection
 
 
 def _secondary_indexes(connection: BaseDatabaseWrapper, tables: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -132,6 +132,11 @@ def catalog_import(
     called after each batch; `total` is estimated from the line count, or 0 when the source can't be rewound.
     `jobs` > 0 validates rows in that many forked processes while this one writes: for the command line,
     not for web workers. Safe to run again: rows are upserts by SKU.
+
+    Called outside a transaction, the batches are written on a thread with its own connection while the
+    next ones are read (see _batch_writes()), and a file of BULK_LOAD_MIN_ROWS or more that would at least
+    double the catalog is loaded with the secondary indexes dropped and built again at the end (see
+    catalog.bulk). Inside a transaction everything happens in it, batch after batch.
     """
     started = time.monotonic()
     report = ImportReport()
@@ -584,7 +589,7 @@ def bulk_write_session() -> Iterator[None]:
 
 
 # A file of at least this many rows that would at least double the catalog is loaded in bulk (catalog.bulk).
-BULK_LOAD_MIN_ROWS = 50_000
+BULK_LOAD_MIN_ROWS = 10_000  # below, an import takes seconds either way
 
 
 @contextmanager

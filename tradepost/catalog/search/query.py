@@ -203,25 +203,29 @@ def _word_matches(backend, cursor, groups: list[Group], filters: Filters) -> lis
     match_all = bool(pool)
     if not pool and len(groups) > 1:
         pool = {row[0]: row for row in read(match_all=False, strong_only=False)}
+    group_sets = [frozenset(group) for group in groups]
     scored = sorted(
-        pool.values(), key=lambda row: (-_relevance(groups, row, matched_all=match_all), row[1], row[0])
+        pool.values(), key=lambda row: (-_relevance(group_sets, row, matched_all=match_all), row[1], row[0])
     )
     return [row[0] for row in scored]
 
 
-def _relevance(groups: list[Group], row: WordRow, *, matched_all: bool) -> int:
+def _relevance(groups: list[frozenset[str]], row: WordRow, *, matched_all: bool) -> int:
     """Per query word, the best field it was found in; a word matched but not found in these fields was in
     the description."""
     _, mpn, title, manufacturer = row
-    fields = {
-        "mpn": {mpn.lower()},
-        "title": _field_words(title),
-        "manufacturer": _field_words(manufacturer or ""),
-    }
+    mpn, title_words, maker_words = mpn.lower(), _field_words(title), _field_words(manufacturer or "")
+    elsewhere = 1 if matched_all else 0
     score = 0
-    for group in groups:
-        found = [points for field, points in _FIELD_SCORES.items() if not fields[field].isdisjoint(group)]
-        score += max(found, default=1 if matched_all else 0)
+    for group in groups:  # the fields from the best score down (_FIELD_SCORES): the first found counts
+        if mpn in group:
+            score += _FIELD_SCORES["mpn"]
+        elif not title_words.isdisjoint(group):
+            score += _FIELD_SCORES["title"]
+        elif not maker_words.isdisjoint(group):
+            score += _FIELD_SCORES["manufacturer"]
+        else:
+            score += elsewhere
     return score
 
 
