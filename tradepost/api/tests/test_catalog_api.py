@@ -74,20 +74,29 @@ def test_categories_tree(client):
 
 def test_staff_upsert_needs_the_fulfilment_desk(client):
     make_catalog()
-    payload = {"mpn": "NE555P", "manufacturer": "Texas Instruments", "category": "ics", "title": "Timer",
-               "price_breaks": [[1, "0.30"], [100, "0.21"]], "specs": {"package": "DIP-8"}}
+    payload = {
+        "mpn": "NE555P",
+        "manufacturer": "Texas Instruments",
+        "category": "ics",
+        "title": "Timer",
+        "price_breaks": [[1, "0.30"], [100, "0.21"]],
+        "specs": {"package": "DIP-8"},
+    }
     buyer = make_user("b@example.com")
-    response = client.put(API + "/products/TI-NE555P", json.dumps(payload), content_type="application/json",
-                          **bearer(buyer))
+    response = client.put(
+        API + "/products/TI-NE555P", json.dumps(payload), content_type="application/json", **bearer(buyer)
+    )
     assert response.status_code == 404
     staff = make_user("ops@example.com", is_staff=True)
     account_services.staff_set_desks(actor=staff, user=staff, desks=["fulfilment"])
-    response = client.put(API + "/products/TI-NE555P", json.dumps(payload), content_type="application/json",
-                          **bearer(staff))
+    response = client.put(
+        API + "/products/TI-NE555P", json.dumps(payload), content_type="application/json", **bearer(staff)
+    )
     assert response.status_code == 200, response.content
     assert response.json()["price_from"] == "0.3000"
     bad = {**payload, "price_breaks": [[1, "0.30"], [100, "0.50"]]}
-    response = client.put(API + "/products/TI-NE555P", json.dumps(bad), content_type="application/json",
-                          **bearer(staff))
+    response = client.put(
+        API + "/products/TI-NE555P", json.dumps(bad), content_type="application/json", **bearer(staff)
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "price_breaks"
