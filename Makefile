@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test test-fast lint format install browser clean help bench bench-search bench-checkout
+.PHONY: pdf demo test test-fast lint format install browser clean help bench bench-search bench-checkout
 
 help:
 	@echo "make demo   - install, migrate var/tradepost.sqlite3, load the $(STORE_PRESET) demo store, serve http://$(HOST):$(PORT)"
@@ -30,13 +30,19 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.synced
 
-# Browser tests drive Debian's chromium; install it when it is missing and we may.
-browser:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+# Browser tests drive Debian's chromium; WeasyPrint (invoice PDFs) needs Pango and a font.
+# Install what is missing when we may.
+PDF_NEEDS = $$(ldconfig -p | grep -q libpangoft2-1.0 || echo libpango-1.0-0 libpangoft2-1.0-0) \
+	$$(fc-list 2>/dev/null | grep -qi dejavu || echo fonts-dejavu-core)
+DEBIAN_NEEDS = $$(command -v chromium >/dev/null 2>&1 || echo chromium) $(PDF_NEEDS)
+browser: DEBIAN_WANTED = $(DEBIAN_NEEDS)
+pdf: DEBIAN_WANTED = $(PDF_NEEDS)
+browser pdf:
+	@missing="$(DEBIAN_WANTED)"; missing=$$(echo $$missing); if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing Debian's chromium for the browser tests"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); \
-	  else echo "chromium is missing; browser tests will be skipped (install Debian's chromium)"; fi; \
+	    echo "Installing Debian packages: $$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null); \
+	  else echo "Missing Debian packages: $$missing (browser tests are skipped; PDFs need Pango)"; fi; \
 	fi
 
 # Without PayPal credentials of your own, the demo pays through a local fake PayPal (no money moves).
@@ -47,7 +53,7 @@ DEMO_PAYPAL := PAYPAL_API_BASE=http://127.0.0.1:$(PAYPAL_PORT) PAYPAL_CLIENT_ID=
 START_FAKE_PAYPAL := $(PY) -m tradepost.payments.testing.fake_paypal --port $(PAYPAL_PORT) >/dev/null 2>&1 &
 endif
 
-demo: install
+demo: install pdf
 	TRADEPOST_DEV=1 $(PY) manage.py migrate --noinput
 	TRADEPOST_DEV=1 $(PY) manage.py demo --preset $(STORE_PRESET)
 	@test -n "$(START_FAKE_PAYPAL)" && echo "PayPal and card payments go to a local fake PayPal on port $(PAYPAL_PORT): no money moves." || true
