@@ -66,6 +66,14 @@ class Order(models.Model):
     payment_method = models.CharField(max_length=24, choices=PaymentMethodChoices.choices)
     shipping_method = models.CharField(max_length=40)
     shipping_method_label = models.CharField(max_length=120)
+    # The shipping choice as quoted at checkout: carrier and service codes (blank: the store picks per
+    # parcel), the transit window in working days after dispatch, the incoterm, the weight charged for.
+    shipping_carrier = models.CharField(max_length=30, blank=True)
+    shipping_service = models.CharField(max_length=30, blank=True)
+    transit_min_working_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    transit_max_working_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    incoterm = models.CharField(max_length=3, choices=[("DDP", "DDP"), ("DAP", "DAP")], default="DAP")
+    chargeable_weight_grams = models.PositiveIntegerField(default=0)
     # The shipping address as it was at checkout; later address-book edits don't change it.
     ship_name = models.CharField(max_length=150)
     ship_company = models.CharField(max_length=200, blank=True)
@@ -83,6 +91,13 @@ class Order(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     dispatch_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The delivery window promised when the dispatch clock started; later policy changes don't move it.
+    delivery_earliest_at = models.DateTimeField(null=True, blank=True)
+    delivery_latest_at = models.DateTimeField(null=True, blank=True)
+    first_shipped_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the first parcel left; money-back windows count from here."
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=24, choices=CancelReason.choices, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -137,6 +152,10 @@ class OrderLine(models.Model):
     manufacturer = models.CharField(max_length=150)
     title = models.CharField(max_length=255)
     warranty_class = models.CharField(max_length=64, blank=True)
+    # Customs data for the commercial invoice and the weight for shipping rates, as at checkout.
+    hs_code = models.CharField("HS code", max_length=12, blank=True)
+    country_of_origin = CountryField(blank=True)
+    weight_grams = models.PositiveIntegerField(default=0)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     unit_price = models.DecimalField(max_digits=14, decimal_places=4)
     line_total = models.DecimalField(max_digits=14, decimal_places=2)
@@ -155,6 +174,11 @@ class OrderLine(models.Model):
     def __str__(self) -> str:
         return f"{self.quantity} x {self.sku}"
 
+    @property
+    def quantity_to_ship(self) -> int:
+        """Units still to send: none for a cancelled line."""
+        return 0 if self.cancelled else self.quantity - self.quantity_shipped
+
 
 class OrderEvent(models.Model):
     """The audit trail: every change of an order, who made it (None: the system) and when."""
@@ -168,6 +192,9 @@ class OrderEvent(models.Model):
         PROPOSAL_DECIDED = "proposal_decided", "Proposal answered"
         CHANGED = "changed", "Order changed"
         REFUND = "refund", "Refund"
+        SHIPMENT = "shipment", "Parcel shipped"
+        TRACKING = "tracking", "Tracking update"
+        INVOICE = "invoice", "Commercial invoice"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=24, choices=Kind.choices)
