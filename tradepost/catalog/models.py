@@ -89,9 +89,9 @@ class Product(models.Model):
     datasheet_url = models.URLField(max_length=500, blank=True)
     weight_grams = models.PositiveIntegerField(default=0, help_text="Shipping weight of one unit, in grams.")
     # Packed size of one unit, for volumetric weight; 0 when unknown (then only the weight counts).
-    length_mm = models.PositiveIntegerField("packed length (mm)", default=0)
-    width_mm = models.PositiveIntegerField("packed width (mm)", default=0)
-    height_mm = models.PositiveIntegerField("packed height (mm)", default=0)
+    length_mm = models.PositiveIntegerField("packed length (mm)", default=0, db_default=0)
+    width_mm = models.PositiveIntegerField("packed width (mm)", default=0, db_default=0)
+    height_mm = models.PositiveIntegerField("packed height (mm)", default=0, db_default=0)
     hs_code = models.CharField("HS code", max_length=12, blank=True)
     country_of_origin = CountryField(blank=True)
     stock = models.PositiveIntegerField(default=0)

@@ -15,7 +15,6 @@ from tradepost.cart.selectors import CartView, cart_view
 from tradepost.cart.services import cart_for
 from tradepost.catalog.models import Product, ProductStatus
 from tradepost.catalog.selectors import category_ancestors, effective_warranty_class
-from tradepost.checkout.shipping import ShippingOption, shipping_options
 from tradepost.core.exceptions import Conflict, FieldError, NotFound, ValidationFailed
 from tradepost.orders.emails import order_email_queue
 from tradepost.orders.events import order_event_record
@@ -23,6 +22,7 @@ from tradepost.orders.models import Order, OrderEvent, OrderLine
 from tradepost.policies.schema import CommercialInvoice, StorePolicy
 from tradepost.policies.selectors import ActivePolicy, policy_active
 from tradepost.pricing.calculations import Totals, order_totals
+from tradepost.shipping.selectors import ShippingOption, ShippingQuote, items_for_lines, shipping_quote
 
 MAX_REMARK = 2000
 MAX_KEY = 100
@@ -37,7 +37,7 @@ class CheckoutPreview:
     policy: ActivePolicy
     cart: CartView
     address: Address | None
-    shipping: list[ShippingOption]
+    quote: ShippingQuote
     shipping_choice: ShippingOption | None
     payment_methods: list[str]
     totals: Totals
@@ -46,6 +46,10 @@ class CheckoutPreview:
     @property
     def ready(self) -> bool:
         return not self.errors
+
+    @property
+    def shipping(self) -> list[ShippingOption]:
+        return self.quote.options
 
 
 def _payment_methods(policy: StorePolicy) -> list[str]:
@@ -76,12 +80,19 @@ def checkout_preview(
             address = address_get(user=user, address_id=address_id)
         except NotFound:  # someone else's address reads as missing
             errors.append(FieldError("address_id", "No such address in your address book.", "not_found"))
-    options = shipping_options(policy)
-    choice = next((o for o in options if o.code == shipping_method), None)
-    if shipping_method is None and len(options) == 1:
-        choice = options[0]
-    if choice is None:
-        errors.append(FieldError("shipping_method", "Choose a shipping method.", "required"))
+    quote = shipping_quote(
+        policy=policy,
+        country=address.country.code if address is not None else None,
+        items=items_for_lines(view.lines),
+    )
+    # No choice yet: the first option (the cheapest) is preselected, and shown before anything is placed.
+    choice = quote.get(shipping_method) if shipping_method else (quote.options[0] if quote.options else None)
+    if address is not None and not quote.options:
+        errors.append(FieldError("shipping_method", quote.problem, "no_shipping"))
+    elif address is not None and choice is None:
+        errors.append(
+            FieldError("shipping_method", "That shipping method is not offered for this address.", "invalid")
+        )
     methods = _payment_methods(policy)
     if payment_method not in methods:
         message = (
@@ -94,7 +105,7 @@ def checkout_preview(
         policy=active,
         cart=view,
         address=address,
-        shipping=options,
+        quote=quote,
         shipping_choice=choice,
         payment_methods=methods,
         totals=totals,
@@ -222,6 +233,12 @@ def _place(
         payment_method=payment_method,
         shipping_method=preview.shipping_choice.code,
         shipping_method_label=preview.shipping_choice.label,
+        shipping_carrier=preview.shipping_choice.carrier,
+        shipping_service=preview.shipping_choice.service,
+        transit_min_working_days=preview.shipping_choice.transit_min_days,
+        transit_max_working_days=preview.shipping_choice.transit_max_days,
+        incoterm=preview.shipping_choice.incoterm,
+        chargeable_weight_grams=preview.shipping_choice.chargeable_grams,
         ship_name=address.full_name,
         ship_company=address.company,
         ship_line1=address.line1,

@@ -17,6 +17,8 @@ from tradepost.policies.loading import load_preset, preset_path
 from tradepost.policies.models import PolicyVersion
 from tradepost.policies.selectors import policy_active
 from tradepost.policies.services import policy_activate
+from tradepost.shipping.models import CarrierService
+from tradepost.shipping.network import network_load
 
 BUYER_EMAIL = "buyer@demo.tradepost.test"
 STAFF_EMAIL = "staff@demo.tradepost.test"
@@ -97,6 +99,8 @@ def _ensure_orders(*, buyer: User, staff: User) -> None:
 def demo_load(*, preset: str, parts: int = DEMO_PARTS) -> DemoStore:
     with transaction.atomic():
         version, created = _ensure_preset(preset)
+        if not CarrierService.objects.exists():
+            network_load()
         _ensure_user(
             email=BUYER_EMAIL,
             password=BUYER_PASSWORD,

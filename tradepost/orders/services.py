@@ -21,6 +21,7 @@ from tradepost.policies.schema import DispatchStart, StaffCancelReason, StorePol
 from tradepost.policies.selectors import policy_from_version, store_calendar
 
 MAX_TEXT = 2000
+_CLOCKS = ("dispatch_due_at", "delivery_earliest_at", "delivery_latest_at")
 MAX_QUANTITY = 10_000_000
 
 
@@ -79,6 +80,27 @@ def dispatch_due(policy: StorePolicy, start: datetime) -> datetime:
     return store_calendar(policy).add_working_days(start, policy.dispatch.max_working_days)
 
 
+def _start_dispatch_clock(order: Order, policy: StorePolicy, start: datetime) -> None:
+    """Set the dispatch deadline and the delivery window it implies; they stay put once set."""
+    order.dispatch_due_at = dispatch_due(policy, start)
+    _set_delivery_window(
+        order,
+        policy,
+        earliest_dispatch=store_calendar(policy).add_working_days(start, policy.dispatch.min_working_days),
+    )
+
+
+def _set_delivery_window(order: Order, policy: StorePolicy, *, earliest_dispatch: datetime | None) -> None:
+    """Delivery window = dispatch + the transit window quoted at checkout, in working days."""
+    low, high = order.transit_min_working_days, order.transit_max_working_days
+    if low is None or high is None or order.dispatch_due_at is None:
+        return
+    calendar = store_calendar(policy)
+    if earliest_dispatch is not None:
+        order.delivery_earliest_at = calendar.add_working_days(earliest_dispatch, low)
+    order.delivery_latest_at = calendar.add_working_days(order.dispatch_due_at, high)
+
+
 def order_mark_paid(*, order: Order, actor=None, role: str = "provider") -> Order:
     """Called by payments, inside its transaction and lock, once the balance is covered.
 
@@ -89,11 +111,11 @@ def order_mark_paid(*, order: Order, actor=None, role: str = "provider") -> Orde
     _move(order, S.PAID, actor=actor, role=role, message="Payment received in full.", at=now)
     order.paid_at = now
     if policy.dispatch.counted_from == DispatchStart.PAYMENT:
-        order.dispatch_due_at = dispatch_due(policy, now)
+        _start_dispatch_clock(order, policy, now)
     if not policy.orders.review_required:
         _move(order, S.APPROVED, actor=None, role="system", message="Approved for dispatch.", at=now)
         order.approved_at = now
-    order.save(update_fields=["status", "paid_at", "dispatch_due_at", "approved_at", "updated_at"])
+    order.save(update_fields=["status", "paid_at", "approved_at", *_CLOCKS, "updated_at"])
     order_email_queue(order=order, kind="payment_received")
     return order
 
@@ -126,8 +148,8 @@ def order_approve(*, order: Order, actor, note: str = "") -> Order:
     _move(order, S.APPROVED, actor=actor, message="Your order is approved for dispatch.", note=note, at=now)
     order.approved_at = now
     if order.dispatch_due_at is None:  # the first approval sets the promise; a re-approval keeps it
-        order.dispatch_due_at = dispatch_due(policy, now)
-    order.save(update_fields=["status", "approved_at", "dispatch_due_at", "updated_at"])
+        _start_dispatch_clock(order, policy, now)
+    order.save(update_fields=["status", "approved_at", *_CLOCKS, "updated_at"])
     order_email_queue(order=order, kind="approved")
     return order
 
@@ -453,6 +475,7 @@ def proposal_accept(*, proposal: ChangeProposal, user, reply: str = "") -> Order
         zone = ZoneInfo(order_policy(order).store.timezone)
         promised = datetime.combine(wait_until, time(23, 59), tzinfo=zone).astimezone(UTC)
         order.dispatch_due_at = max(order.dispatch_due_at or promised, promised)
+        _set_delivery_window(order, order_policy(order), earliest_dispatch=None)
     proposal.status = ChangeProposal.Status.ACCEPTED
     proposal.decided_at = now
     proposal.buyer_reply = _text(reply, "reply")
@@ -472,13 +495,11 @@ def proposal_accept(*, proposal: ChangeProposal, user, reply: str = "") -> Order
     )
     lines_left = [line for line in order.lines.all() if not line.cancelled]
     if not lines_left:
-        order.save(update_fields=["goods_total", "discount_total", "total", "dispatch_due_at", "updated_at"])
+        order.save(update_fields=["goods_total", "discount_total", "total", *_CLOCKS, "updated_at"])
         # The buyer agreed to drop every line: that is the buyer cancelling their order.
         return order_cancel(order=order, actor=user, message="Every line was cancelled as agreed.")
     _move(order, S.IN_REVIEW, actor=user, message="The order was changed as agreed and goes back to review.")
-    order.save(
-        update_fields=["status", "goods_total", "discount_total", "total", "dispatch_due_at", "updated_at"]
-    )
+    order.save(update_fields=["status", "goods_total", "discount_total", "total", *_CLOCKS, "updated_at"])
     excess = order.amount_paid - order.total
     if excess > 0:
         from tradepost.payments.services import refund_create
@@ -524,3 +545,41 @@ def proposal_withdraw(*, proposal: ChangeProposal, actor) -> ChangeProposal:
         data={"proposal": proposal.pk, "decision": "withdrawn"},
     )
     return proposal
+
+
+# --- Called by shipping, inside its transaction, with the order row locked -------------------------------
+
+
+def order_lock(order: Order) -> Order:
+    """The order re-read under a row lock, for another app's service working on it in its transaction."""
+    return _lock(order)
+
+
+def order_record_shipment(*, order: Order, actor, fully_shipped: bool, message: str, data: dict, at) -> Order:
+    """A parcel left: the first one starts the money-back clock; the status follows what is left to ship.
+
+    The caller holds the order's row lock (order_lock) and has already counted the shipped quantities.
+    """
+    fields = ["status", "updated_at"]
+    if order.first_shipped_at is None:
+        order.first_shipped_at = at
+        fields.append("first_shipped_at")
+    target = S.SHIPPED if fully_shipped else S.PARTIALLY_SHIPPED
+    if order.status != target:
+        _move(order, target, actor=actor, message=message, data=data, at=at)
+    else:
+        order_event_record(
+            order=order, kind=OrderEvent.Kind.SHIPMENT, actor=actor, message=message, data=data, at=at
+        )
+    order.save(update_fields=fields)
+    order_email_queue(order=order, kind="shipped", message=message)
+    return order
+
+
+def order_record_delivery(*, order: Order, actor, at, message: str) -> Order:
+    """Every parcel of a fully shipped order arrived: the order is delivered. The caller holds the lock."""
+    order.delivered_at = at
+    _move(order, S.DELIVERED, actor=actor, role=None if actor else "system", message=message, at=at)
+    order.save(update_fields=["status", "delivered_at", "updated_at"])
+    order_email_queue(order=order, kind="delivered")
+    return order

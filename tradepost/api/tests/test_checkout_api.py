@@ -28,7 +28,7 @@ def test_preview_says_what_is_missing(client, ready):
     body = post(client, "/checkout/preview", {}, **ready["auth"]).json()
     assert body["ready"] is False
     assert {e["field"] for e in body["errors"]} == {"address_id", "payment_method"}
-    assert body["shipping_method"] == "standard"  # the only option is chosen for the buyer
+    assert body["shipping_method"] is None and body["shipping_options"] == []  # rates need a destination
     assert [m["code"] for m in body["payment_methods"]] == [
         "paypal",
         "card",
@@ -44,12 +44,17 @@ def test_preview_prices_the_order(client, ready):
     assert body["totals"] == {
         "goods": "4.40",
         "discount": "0.00",
-        "shipping": "25.00",
+        "shipping": "24.96",
         "duties": "0.00",
-        "total": "29.40",
+        "total": "29.36",
     }
     assert body["address"]["id"] == ready["address"].pk and body["address"]["country"] == "NL"
-    assert body["shipping_options"][0]["cost"] == "25.00"
+    # The buyer picks among the policy's carriers, cheapest first; the cheapest is preselected.
+    options = body["shipping_options"]
+    assert [o["code"] for o in options] == ["ups.saver", "dhl.express", "fedex.priority"]
+    assert [o["cost"] for o in options] == ["24.96", "26.00", "27.04"]
+    assert body["shipping_method"] == "ups.saver"
+    assert options[0]["incoterm"] == "DAP"
 
 
 def test_preview_of_an_empty_cart_and_someone_elses_address(client, buyer, other_buyer):
@@ -70,7 +75,7 @@ def test_placing_answers_201_then_200_with_the_same_order_for_the_same_key(clien
     first = place(client, ready)
     assert first.status_code == 201, first.content
     order = first.json()
-    assert order["status"] == "awaiting_payment" and order["total"] == "29.40"
+    assert order["status"] == "awaiting_payment" and order["total"] == "29.36"
     assert [(line["sku"], line["quantity"], line["unit_price"]) for line in order["lines"]] == [
         ("TI-LM317T", 10, "0.4400")
     ]

@@ -47,12 +47,12 @@ def test_an_unpaid_wire_order_shows_how_to_pay(client, buyer):
     shop()
     order = place(buyer)
     body = client.get(API + f"/orders/{order.number}", **token_for(buyer)).json()
-    assert body["status"] == "awaiting_payment" and body["balance_due"] == body["total"] == "29.40"
+    assert body["status"] == "awaiting_payment" and body["balance_due"] == body["total"] == "29.36"
     assert body["amount_paid"] == "0.00" and body["dispatch_due_at"] is None and body["payment_due_at"]
-    assert body["totals"]["goods"] == "4.40" and body["totals"]["shipping"] == "25.00"
+    assert body["totals"]["goods"] == "4.40" and body["totals"]["shipping"] == "24.96"
     assert body["lines"][0]["sku"] == "TI-LM317T" and body["lines"][0]["line_total"] == "4.40"
     instructions = body["payment_instructions"]
-    assert instructions["method"] == "wire_transfer" and instructions["amount"] == "29.40"
+    assert instructions["method"] == "wire_transfer" and instructions["amount"] == "29.36"
     assert instructions["reference"] == order.number and instructions["western_union"] is None
     assert instructions["wire_transfer"]["account_number"] == "01288392190575"
     assert [(e["kind"], e["status"]) for e in body["timeline"]] == [("placed", "awaiting_payment")]
@@ -73,7 +73,7 @@ def test_paid_orders_show_payment_and_dispatch_and_hide_staff_notes(client, buye
     order = paid(place(buyer), staff)
     services.order_note_add(order=order, actor=staff, note="Buyer called about the invoice.")
     body = client.get(API + f"/orders/{order.number}", **token_for(buyer)).json()
-    assert body["status"] == "approved" and body["balance_due"] == "0.00" and body["amount_paid"] == "29.40"
+    assert body["status"] == "approved" and body["balance_due"] == "0.00" and body["amount_paid"] == "29.36"
     assert body["dispatch_due_at"] and body["payment_instructions"] is None
     assert "note" not in {e["kind"] for e in body["timeline"]}
     assert "Buyer called" not in str(body)
@@ -97,7 +97,7 @@ def test_cancelling_a_paid_order_owes_the_money_back(client, buyer):
     body = post(client, f"/orders/{order.number}/cancel", {}, **token_for(buyer)).json()
     assert body["status"] == "cancelled"
     assert [(r["amount"], r["status"], r["destination"]) for r in body["refunds"]] == [
-        ("29.40", "pending", "wire_transfer")
+        ("29.36", "pending", "wire_transfer")
     ]
 
 
@@ -123,7 +123,7 @@ def test_accepting_a_proposal_changes_the_order_and_refunds_the_difference(clien
     path = f"/orders/{order.number}/proposals/{proposal.pk}/accept"
     body = post(client, path, {"reply": "Fine, thanks."}, **auth).json()
     assert body["status"] == "in_review" and body["open_proposal"] is None
-    assert body["lines"][0]["quantity"] == 4 and body["total"] == "26.76"  # 4 x 0.52 + 25.00 shipping
+    assert body["lines"][0]["quantity"] == 4 and body["total"] == "26.72"  # 4 x 0.52 + 24.96 shipping
     assert [r["amount"] for r in body["refunds"]] == ["2.64"]
     assert_problem(post(client, path, {}, **auth), 409, code="proposal_closed")
 
@@ -188,7 +188,7 @@ def test_an_over_payment_is_shown_and_owed_back(client, buyer):
     order = place(buyer)
     wire_receipt_record(order=order, amount=order.total + Decimal("5"), bank_reference="B-1", actor=staff)
     body = client.get(API + f"/orders/{order.number}", **token_for(buyer)).json()
-    assert body["amount_paid"] == "34.40" and body["overpaid"] == "5.00" and body["balance_due"] == "0.00"
+    assert body["amount_paid"] == "34.36" and body["overpaid"] == "5.00" and body["balance_due"] == "0.00"
     assert [(r["amount"], r["status"]) for r in body["refunds"]] == [("5.00", "pending")]
 
 

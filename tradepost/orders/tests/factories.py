@@ -32,8 +32,11 @@ def make_address(user, **fields) -> Address:
 
 
 def shop(preset: str = "components") -> dict:
-    """An active policy and the test catalog."""
+    """An active policy, the starter shipping network and the test catalog."""
+    from tradepost.shipping.network import network_load
+
     activate(preset)
+    network_load()
     return make_catalog()
 
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ready(client, buyer):
-    """A signed-in buyer with an address and 10 x LM317T (4.40 + 25.00 shipping) in the cart."""
+    """A signed-in buyer with an address and 10 x LM317T (4.40 + 24.96 UPS shipping to NL) in the cart."""
     shop()
     fill_cart(buyer, {"TI-LM317T": 10})
     address = make_address(buyer)
@@ -34,7 +34,7 @@ def form_data(client, address, **overrides) -> dict:
         "idempotency_key": hidden(html, "idempotency_key"),
         "expected_total": hidden(html, "expected_total"),
         "address_id": address.pk,
-        "shipping_method": "standard",
+        "shipping_method": "ups.saver",
         "payment_method": "wire_transfer",
         "remark": "",
         "action": "place",
@@ -54,8 +54,8 @@ def test_the_page_shows_lines_choices_and_totals(client, ready):
     for label in ("PayPal", "Credit or debit card (through PayPal)", "Wire transfer", "Western Union"):
         assert f"<span>{label}</span>" in html
     assert "I need a commercial invoice" in html  # components: request_at_checkout
-    assert 'id="checkout-total">$29.40' in html
-    assert hidden(html, "expected_total") == "29.40"
+    assert 'id="checkout-total">$29.36' in html
+    assert hidden(html, "expected_total") == "29.36"
     assert re.fullmatch(r"[0-9a-f]{32}", hidden(html, "idempotency_key"))
     # every view of the page gets its own key
     assert hidden(client.get("/checkout/").content.decode(), "idempotency_key") != hidden(
@@ -68,8 +68,8 @@ def test_placing_the_order_goes_to_its_page(client, ready, buyer):
     response = client.post("/checkout/", data)
     order = Order.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/account/orders/{order.number}/"
-    assert order.user == buyer and order.total == Decimal("29.40")
-    assert order.payment_method == "wire_transfer" and order.shipping_method == "standard"
+    assert order.user == buyer and order.total == Decimal("29.36")
+    assert order.payment_method == "wire_transfer" and order.shipping_method == "ups.saver"
     assert order.remark == "Please pack in ESD bags." and order.commercial_invoice_requested
     assert not cart_for(user=buyer).lines.exists()
     page = client.get(response["Location"]).content.decode()
@@ -96,10 +96,10 @@ def test_a_price_change_since_review_is_reported_and_nothing_is_placed(client, r
     assert "Prices changed since you reviewed the order" in html
     assert not Order.objects.exists()
     # The page now shows and carries the new total; placing again confirms it.
-    assert 'id="checkout-total">$30.00' in html and hidden(html, "expected_total") == "30.00"
+    assert 'id="checkout-total">$29.96' in html and hidden(html, "expected_total") == "29.96"
     response = client.post("/checkout/", {**data, "expected_total": hidden(html, "expected_total")})
     assert response.status_code == 302
-    assert Order.objects.get().total == Decimal("30.00")
+    assert Order.objects.get().total == Decimal("29.96")
 
 
 def test_missing_fields_are_shown_next_to_them(client, ready):
@@ -152,7 +152,7 @@ def test_lost_or_tampered_hidden_fields_start_the_review_again(client, ready, ov
     html = response.content.decode()
     assert response.status_code == 400
     assert "Review the order and place it again." in html
-    assert hidden(html, "expected_total") == "29.40"
+    assert hidden(html, "expected_total") == "29.36"
     assert re.fullmatch(r"[0-9a-f]{32}", hidden(html, "idempotency_key"))
     assert not Order.objects.exists()
 
@@ -194,7 +194,7 @@ def test_update_totals_reprices_without_placing_or_judging(client, ready):
     assert hidden(html, "idempotency_key") == data["idempotency_key"]  # the same confirmation
     assert not Order.objects.exists()
     fragment = client.post("/checkout/", data, HTTP_HX_REQUEST="true").content.decode()
-    assert fragment.lstrip().startswith('<section id="totals"') and "$29.40" in fragment
+    assert fragment.lstrip().startswith('<section id="totals"') and "$29.36" in fragment
 
 
 def test_without_an_address_the_page_points_to_the_address_book(client, buyer):
@@ -209,7 +209,7 @@ def test_without_an_address_the_page_points_to_the_address_book(client, buyer):
         {
             "idempotency_key": key,
             "expected_total": total,
-            "shipping_method": "standard",
+            "shipping_method": "ups.saver",
             "payment_method": "card",
         },
     )
@@ -225,7 +225,14 @@ def test_the_invoice_tick_is_offered_only_where_the_policy_takes_requests(client
     assert "I need a commercial invoice" not in html
     assert "A commercial invoice comes with every order." in html
     response = client.post(
-        "/checkout/", form_data(client, address, payment_method="paypal", commercial_invoice="on")
+        "/checkout/",
+        form_data(
+            client,
+            address,
+            payment_method="paypal",
+            commercial_invoice="on",
+            shipping_method="hongkong-post.air-registered",
+        ),
     )
     assert response.status_code == 302
     order = Order.objects.get()
