@@ -166,7 +166,7 @@ def items_for_lines(lines) -> list[Item]:
 # --- Shipments -------------------------------------------------------------------------------------------
 
 
-def shipments_for_order(order: Order, *, staff: bool = False) -> list[Shipment]:
+def shipments_for_order(order: Order) -> list[Shipment]:
     """The order's parcels, oldest first, with their lines and tracking events (three queries)."""
     return list(
         Shipment.objects.filter(order=order)

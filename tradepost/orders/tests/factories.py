@@ -54,6 +54,7 @@ def place(
     method: str = "wire_transfer",
     key: str | None = None,
     address=None,
+    shipping_method: str | None = None,
     **kwargs,
 ):
     """Fill the cart and place it; returns the order."""
@@ -63,7 +64,7 @@ def place(
         user=user,
         idempotency_key=key or f"key-{next(_keys)}",
         address_id=address.pk,
-        shipping_method=None,
+        shipping_method=shipping_method,  # None: the cheapest for the address
         payment_method=method,
         **kwargs,
     )
