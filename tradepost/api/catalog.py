@@ -71,6 +71,9 @@ class ProductDetailOut(ProductOut):
     description: str
     datasheet_url: str
     weight_grams: int
+    length_mm: int = Field(description="Packed size of one unit, for volumetric weight; 0 when unknown.")
+    width_mm: int
+    height_mm: int
     hs_code: str
     country_of_origin: str
     customizable: bool
@@ -97,6 +100,9 @@ class ProductIn(In):
     description: str = Field("", max_length=20000)
     datasheet_url: str = Field("", max_length=500)
     weight_grams: int = 0
+    length_mm: int = Field(0, description="Packed length of one unit in mm; give all three sizes or none.")
+    width_mm: int = 0
+    height_mm: int = 0
     hs_code: str = Field("", max_length=14)
     country_of_origin: str = Field("", max_length=2)
     stock: int = 0
@@ -203,6 +209,9 @@ def _detail(detail: selectors.ProductDetail) -> dict:
         "description": product.description,
         "datasheet_url": product.datasheet_url,
         "weight_grams": product.weight_grams,
+        "length_mm": product.length_mm,
+        "width_mm": product.width_mm,
+        "height_mm": product.height_mm,
         "hs_code": product.hs_code,
         "country_of_origin": product.country_of_origin.code or "",
         "customizable": product.category.customizable,

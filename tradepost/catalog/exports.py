@@ -22,7 +22,8 @@ from tradepost.catalog.validation import CleanProduct
 CHUNK_SIZE = 2000
 _PRODUCT_VALUES = (
     "id", "sku", "mpn", "manufacturer_id", "category_id", "title", "description", "datasheet_url",
-    "weight_grams", "hs_code", "country_of_origin", "stock", "moq", "order_multiple", "status",
+    "weight_grams", "length_mm", "width_mm", "height_mm", "hs_code", "country_of_origin", "stock", "moq",
+    "order_multiple", "status",
 )  # fmt: skip
 
 
@@ -135,7 +136,8 @@ def clean_product_row(clean: CleanProduct) -> list[str]:
     """One CSV row for validated product data, as the export writes it (used to write generated catalogs)."""
     return [
         clean.sku, clean.mpn, clean.manufacturer, clean.category.slug, clean.title, clean.description,
-        clean.datasheet_url, str(clean.weight_grams), clean.hs_code, clean.country_of_origin,
+        clean.datasheet_url, str(clean.weight_grams), str(clean.length_mm), str(clean.width_mm),
+        str(clean.height_mm), clean.hs_code, clean.country_of_origin,
         str(clean.stock), str(clean.moq), str(clean.order_multiple), str(clean.status),
         format_breaks(clean.price_breaks), format_specs((k, text) for k, (text, _) in clean.specs.items()),
         format_images(clean.images),

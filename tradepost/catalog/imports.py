@@ -2,8 +2,8 @@
 
 The file is UTF-8 (a byte order mark is fine) with a header row naming the columns in any order:
 
-    sku,mpn,manufacturer,category,title,description,datasheet_url,weight_grams,hs_code,
-    country_of_origin,stock,moq,order_multiple,status,price_breaks,specs,images
+    sku,mpn,manufacturer,category,title,description,datasheet_url,weight_grams,length_mm,width_mm,
+    height_mm,hs_code,country_of_origin,stock,moq,order_multiple,status,price_breaks,specs,images
 
 `category` is a category slug; `price_breaks` is `1:0.52|10:0.44|100:0.37` (quantity:unit price, USD);
 `specs` is `resistance=10k;package=0603` (spec attribute key=value); `images` is `url|url`.
@@ -53,8 +53,8 @@ from tradepost.core.exceptions import FieldError
 
 COLUMNS = (
     "sku", "mpn", "manufacturer", "category", "title", "description", "datasheet_url", "weight_grams",
-    "hs_code", "country_of_origin", "stock", "moq", "order_multiple", "status", "price_breaks", "specs",
-    "images",
+    "length_mm", "width_mm", "height_mm", "hs_code", "country_of_origin", "stock", "moq", "order_multiple",
+    "status", "price_breaks", "specs", "images",
 )  # fmt: skip
 REQUIRED_COLUMNS = ("sku", "mpn", "manufacturer", "category", "title", "price_breaks")
 BREAK_SEPARATOR, BREAK_PRICE_SEPARATOR = "|", ":"
@@ -610,8 +610,8 @@ def _bulk_load_if_large(expected_rows: int) -> Iterator[None]:
 # Columns of catalog_product a write sets, in the order _product_values gives them.
 _WRITTEN_FIELDS = (
     "sku", "mpn", "mpn_normalized", "manufacturer", "category", "title", "description", "datasheet_url",
-    "weight_grams", "hs_code", "country_of_origin", "stock", "moq", "order_multiple", "status", "price_from",
-    "created_at", "updated_at",
+    "weight_grams", "length_mm", "width_mm", "height_mm", "hs_code", "country_of_origin", "stock", "moq",
+    "order_multiple", "status", "price_from", "created_at", "updated_at",
 )  # fmt: skip
 
 
@@ -701,7 +701,7 @@ class ProductBatchWriter:
         new, changed = [], []
         for sku, product in latest.items():
             given = product.values
-            values = (*given[:3], manufacturers[product.manufacturer.casefold()], *given[4:16], stamp, stamp)
+            values = (*given[:3], manufacturers[product.manufacturer.casefold()], *given[4:-2], stamp, stamp)
             if sku in existing:
                 changed.append((*(values[i] for i in self._update_positions), existing[sku]))
                 outcome.updated += occurrences[sku]
@@ -894,7 +894,8 @@ def _product_values(clean: CleanProduct, manufacturer_id: int, stamp) -> tuple:
     """The row for catalog_product in _WRITTEN_FIELDS order, derived fields set as product_write sets them."""
     return (
         clean.sku, clean.mpn, clean.mpn_normalized, manufacturer_id, clean.category.pk, clean.title,
-        clean.description, clean.datasheet_url, clean.weight_grams, clean.hs_code, clean.country_of_origin,
+        clean.description, clean.datasheet_url, clean.weight_grams, clean.length_mm, clean.width_mm,
+        clean.height_mm, clean.hs_code, clean.country_of_origin,
         clean.stock, clean.moq, clean.order_multiple, str(clean.status),
         clean.price_breaks[0][1] if clean.price_breaks else None, stamp, stamp,
     )  # fmt: skip

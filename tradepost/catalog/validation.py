@@ -51,6 +51,9 @@ class CleanProduct:
     description: str = ""
     datasheet_url: str = ""
     weight_grams: int = 0
+    length_mm: int = 0
+    width_mm: int = 0
+    height_mm: int = 0
     hs_code: str = ""
     country_of_origin: str = ""
     stock: int = 0
@@ -161,6 +164,14 @@ def validate_product(
             FieldError("status", f"Choose one of {', '.join(ProductStatus.values)}.", "invalid_choice")
         )
     weight = _int(data, "weight_grams", errors, default=0, minimum=0)
+    size = {
+        name: _int(data, name, errors, default=0, minimum=0)
+        for name in ("length_mm", "width_mm", "height_mm")
+    }
+    if any(size.values()) and not all(size.values()):
+        errors.append(
+            FieldError("length_mm", "Give all three packed dimensions, or none of them.", "incomplete_size")
+        )
     stock = _int(data, "stock", errors, default=0, minimum=0)
     moq = _int(data, "moq", errors, default=1, minimum=1)
     multiple = _int(data, "order_multiple", errors, default=1, minimum=1)
@@ -184,6 +195,7 @@ def validate_product(
         description=description,
         datasheet_url=datasheet_url,
         weight_grams=weight,
+        **size,
         hs_code=hs_code,
         country_of_origin=country,
         stock=stock,

@@ -33,7 +33,11 @@ def order_policy(order: Order) -> StorePolicy:
 def _lock(order: Order) -> Order:
     """Re-read the order under a row lock (SELECT ... FOR UPDATE; SQLite's write lock serializes anyway)."""
     try:
-        return Order.objects.select_for_update().select_related("policy_version", "user").get(pk=order.pk)
+        return (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("policy_version", "user")
+            .get(pk=order.pk)
+        )
     except Order.DoesNotExist:
         raise NotFound("No such order.", code="order_not_found") from None
 

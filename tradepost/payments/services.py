@@ -34,7 +34,11 @@ class ProviderUnavailable(ApplicationError):
 
 def _lock(order: Order) -> Order:
     """The order under a row lock (SELECT ... FOR UPDATE)."""
-    return Order.objects.select_for_update().select_related("policy_version", "user").get(pk=order.pk)
+    return (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("policy_version", "user")
+        .get(pk=order.pk)
+    )
 
 
 def clean_amount(value, field: str = "amount") -> Decimal:

@@ -2,6 +2,13 @@
 
 from django.db import migrations, models
 
+from tradepost.catalog.search import schema
+
+
+def reinstall_triggers(apps, schema_editor):
+    # On SQLite, adding columns may copy catalog_product, which drops the search triggers on it.
+    schema.install(schema_editor.connection, refill=False)
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -24,4 +31,5 @@ class Migration(migrations.Migration):
             name="width_mm",
             field=models.PositiveIntegerField(db_default=0, default=0, verbose_name="packed width (mm)"),
         ),
+        migrations.RunPython(reinstall_triggers, migrations.RunPython.noop),
     ]

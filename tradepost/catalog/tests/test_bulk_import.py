@@ -35,6 +35,8 @@ TITLES = [
     "Dual\tchannel\nop-amp rail-to-rail",
 ]
 
+MOQ = imports._WRITTEN_FIELDS.index("moq")  # position in a written product row
+
 
 def make_taxonomy() -> None:
     passives = category_create(name="Passive components", slug="passives")
@@ -124,7 +126,8 @@ def test_a_batch_that_fails_in_the_database_leaves_no_marker_and_an_index_true_t
 
     def broken_moq(clean, manufacturer_id, stamp):
         values = original(clean, manufacturer_id, stamp)
-        return (*values[:12], 0, *values[13:]) if clean.sku == "B-3" else values  # violates a CHECK
+        moq = imports._WRITTEN_FIELDS.index("moq")
+        return (*values[:moq], 0, *values[moq + 1 :]) if clean.sku == "B-3" else values  # violates a CHECK
 
     monkeypatch.setattr(imports, "_product_values", broken_moq)
     report = catalog_import(source=io.StringIO(csv_text(rows(6))))
@@ -239,7 +242,7 @@ def test_writing_on_a_thread_reports_and_stores_what_writing_in_the_transaction_
 
     def broken_moq(clean, manufacturer_id, stamp):
         values = original(clean, manufacturer_id, stamp)
-        return (*values[:12], 0, *values[13:]) if clean.sku == "B-4" else values  # fails in the database
+        return (*values[:MOQ], 0, *values[MOQ + 1 :]) if clean.sku == "B-4" else values  # fails in the DB
 
     monkeypatch.setattr(imports, "_product_values", broken_moq)
     lines = rows(11)

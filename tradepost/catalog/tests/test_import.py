@@ -35,6 +35,8 @@ GOOD = {
     "images": "https://img.example.com/a.jpg|https://img.example.com/b.jpg",
 }
 
+MOQ = imports._WRITTEN_FIELDS.index("moq")  # position in a written product row
+
 
 def make_taxonomy() -> None:
     """Resistors and capacitors with their spec attributes, as an import expects to find them."""
@@ -367,8 +369,8 @@ def test_ragged_rows_are_row_errors_and_the_rest_loads():
 
     assert (report.rows, report.created, report.failed) == (3, 1, 2)
     assert [str(error) for error in report.errors] == [
-        "row 2: This row has 18 fields but the header has 17; check for stray or missing commas.",
-        "row 4: This row has 2 fields but the header has 17; check for stray or missing commas.",
+        "row 2: This row has 21 fields but the header has 20; check for stray or missing commas.",
+        "row 4: This row has 2 fields but the header has 20; check for stray or missing commas.",
     ]
 
 
@@ -432,7 +434,7 @@ def test_a_database_error_in_a_batch_fails_only_the_offending_row(monkeypatch):
         values = original(clean, manufacturer_id, stamp)
         if clean.sku == "BREAKS-CHECK":
             # moq 0 passes nothing in Python here but violates the table's CHECK constraint.
-            values = (*values[:12], 0, *values[13:])
+            values = (*values[:MOQ], 0, *values[MOQ + 1 :])
         return values
 
     monkeypatch.setattr(imports, "_product_values", broken_moq)
@@ -515,3 +517,16 @@ def test_a_stream_that_stops_being_utf8_keeps_the_rows_read_before(jobs):
     assert 2 <= read_up_to < 62
     assert report.created == read_up_to - 1 == Product.objects.count()
     assert not Product.objects.filter(sku="LATIN").exists()
+
+
+def test_packed_dimensions_load_all_three_or_none():
+    text = csv_text(
+        {**GOOD, "sku": "BOX-1", "length_mm": "120", "width_mm": "80", "height_mm": "40"},
+        {**GOOD, "sku": "BOX-2", "length_mm": "120", "width_mm": "", "height_mm": "40"},
+        {**GOOD, "sku": "BOX-3", "length_mm": "-5", "width_mm": "80", "height_mm": "40"},
+    )
+    report = run(text)
+    assert (report.created, report.failed) == (1, 2)
+    assert {(e.row, e.column) for e in report.errors} == {(3, "length_mm"), (4, "length_mm")}
+    box = Product.objects.get(sku="BOX-1")
+    assert (box.length_mm, box.width_mm, box.height_mm) == (120, 80, 40)
