@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "tradepost.orders",
     "tradepost.payments",
     "tradepost.shipping",
+    "tradepost.invoices",
     "tradepost.api",
     "tradepost.storefront",
     "tradepost.backoffice",
@@ -199,8 +200,6 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Tradepost <no-reply@tradepost.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Flat shipping charge for stores without free shipping, until shipping rates land (USD).
-FLAT_SHIPPING_USD = env_str("FLAT_SHIPPING_USD", "25.00")
 # Absolute links in emails and in provider redirects (PayPal return URLs).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
@@ -218,6 +217,9 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 # --- Store -----------------------------------------------------------------
 # Which preset `make demo` / `tradepost demo` loads when no policy is active yet.
 STORE_PRESET = env_str("STORE_PRESET", "components")
+# The seller's postal address printed on commercial invoices, lines separated by ";" (the policy's
+# warehouse country is printed after it).
+STORE_ADDRESS = env_str("STORE_ADDRESS", "")
 
 LOGGING = {
     "version": 1,
