@@ -24,10 +24,12 @@ from django.views.decorators.http import require_GET, require_POST
 from tradepost.accounts.roles import Desk, user_has_desk
 from tradepost.catalog.models import Product
 from tradepost.core.exceptions import ApplicationError, NotFound
+from tradepost.invoices.selectors import invoice_status
 from tradepost.orders import services
 from tradepost.orders.models import CancelReason, Order, OrderStatus
 from tradepost.orders.selectors import open_proposal, order_for_staff, order_timeline, review_queue
 from tradepost.orders.states import BUYER_CANCELLABLE, CHANGEABLE, can_transition
+from tradepost.shipping.selectors import SHIPPABLE, shipments_for_order
 
 PAGE_SIZE = 50
 
@@ -356,6 +358,9 @@ def _render_order(request, order: Order, *, failed: tuple[str, forms.Form] | Non
         "failed": failed[0] if failed else "",
         "now": timezone.now(),
         "undispatched": CHANGEABLE,
+        "invoice_status": invoice_status(order=order),
+        "shipments": shipments_for_order(order),
+        "shippable": SHIPPABLE,
     }
     return render(request, "backoffice/orders/detail.html", context, status=status)
 

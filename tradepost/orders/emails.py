@@ -14,7 +14,26 @@ SUBJECTS = {
     "on_hold": "Order {number} is on hold",
     "cancelled": "Order {number} cancelled",
     "proposal": "Order {number}: we propose a change",
+    "shipped": "Order {number}: a parcel is on its way",
+    "delivered": "Order {number} delivered",
 }
+
+
+def _shipping_context(order, kind: str, message: str) -> dict:
+    """The parcels for the shipping emails; "shipped" is about the parcel its message names."""
+    if kind not in ("shipped", "delivered"):
+        return {}
+    from tradepost.shipping.selectors import shipments_for_order
+
+    shipments = shipments_for_order(order)
+    # Sent after commit, maybe after a later parcel left too: find this email's parcel by its number
+    # ("Parcel TP-…-2 shipped …"), and fall back to the latest one.
+    shipment = next(
+        (s for s in reversed(shipments) if f"Parcel {s.number} " in message),
+        shipments[-1] if shipments else None,
+    )
+    to_ship = [line for line in order.lines.all() if line.quantity_to_ship]
+    return {"shipments": shipments, "shipment": shipment, "to_ship": to_ship}
 
 
 def order_email_send(*, order_id: int, kind: str, message: str = "") -> bool:
@@ -35,7 +54,10 @@ def order_email_send(*, order_id: int, kind: str, message: str = "") -> bool:
         "lines": list(order.lines.all()),
         "message": message,
         "store": policy.store,
+        "store_tz": policy.store.timezone,  # promised dates are working days at the warehouse
+        "dispatch": policy.dispatch,
         "site_url": settings.SITE_URL.rstrip("/"),
+        **_shipping_context(order, kind, message),
     }
     text = render_to_string(f"orders/email/{kind}.txt", context)
     html = render_to_string(f"orders/email/{kind}.html", context)

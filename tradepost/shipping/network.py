@@ -16,7 +16,11 @@ CARRIERS = [
     ("dhl", "DHL", "https://www.dhl.com/global-en/home/tracking.html?tracking-id={tracking_number}"),
     ("ups", "UPS", "https://www.ups.com/track?tracknum={tracking_number}"),
     ("fedex", "FedEx", "https://www.fedex.com/fedextrack/?trknbr={tracking_number}"),
-    ("hongkong-post", "Hong Kong Post", "https://www.hongkongpost.hk/en/mail_tracking/index.html?trackcode={tracking_number}"),
+    (
+        "hongkong-post",
+        "Hong Kong Post",
+        "https://www.hongkongpost.hk/en/mail_tracking/index.html?trackcode={tracking_number}",
+    ),
 ]
 
 SERVICES = [

@@ -62,6 +62,11 @@ def _services_for(policy: StorePolicy) -> list[CarrierService]:
     return services
 
 
+def services_active() -> list[CarrierService]:
+    """Every service staff can ship with: active, of an active carrier."""
+    return list(CarrierService.objects.filter(active=True, carrier__active=True).select_related("carrier"))
+
+
 def shipping_quote(
     *, policy: StorePolicy, country: str | None, items: Iterable[Item], start: datetime | None = None
 ) -> ShippingQuote:

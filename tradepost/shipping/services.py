@@ -407,25 +407,30 @@ def _refresh_shipment(shipment: Shipment, *, order: Order, actor, result: Tracki
 def shipment_mark_delivered(
     *, shipment: Shipment, actor, at: datetime | None = None, note: str = ""
 ) -> Shipment:
-    """Staff confirm delivery of a parcel whose carrier sends no feed; recorded as a staff tracking event."""
-    if shipment.delivered_at is not None:
-        raise Conflict("This parcel is already marked delivered.", code="already_delivered")
-    at = at or timezone.now()
-    if not shipment.tracking_number:
-        raise Conflict("A parcel without a tracking number cannot get tracking events.", code="no_tracking")
-    tracking_events_record(
-        events=[
-            {
-                "carrier": shipment.carrier.code,
-                "tracking_number": shipment.tracking_number,
-                "event_id": f"staff-{shipment.number}-delivered",
-                "occurred_at": at,
-                "status": TrackingStatus.DELIVERED,
-                "description": (note or "Delivery confirmed by staff").strip()[:500],
-            }
-        ],
-        actor=actor,
-        source="staff",
-    )
+    """Staff confirm delivery of a parcel whose carrier sends no feed (or that has no tracking number).
+
+    Recorded as a staff tracking event on the parcel; locks the order row like any tracking event.
+    """
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise ValidationFailed("At most 500 characters.", field="note", code="too_long")
+    now = timezone.now()
+    at = at or now
+    if at > now + timedelta(hours=1):
+        raise ValidationFailed("This is in the future.", field="at", code="future")
+    with transaction.atomic():
+        shipment = Shipment.objects.select_related("carrier", "order").get(pk=shipment.pk)
+        if shipment.delivered_at is not None:
+            raise Conflict("This parcel is already marked delivered.", code="already_delivered")
+        event = _Event(
+            shipment,
+            shipment.carrier,
+            f"staff-{shipment.number}-delivered",
+            at,
+            TrackingStatus.DELIVERED,
+            "",
+            note or "Delivery confirmed by staff",
+        )
+        _record_for_order([event], actor=actor, source="staff", now=now, result=TrackingResult())
     shipment.refresh_from_db()
     return shipment

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tradepost.storefront.views import account, cart, catalog, checkout, orders, pages
+from tradepost.storefront.views import account, cart, catalog, checkout, invoices, orders, pages
 
 app_name = "storefront"
 
@@ -48,6 +48,8 @@ urlpatterns = [
     path("account/orders/<str:number>/paypal/return/", orders.paypal_return, name="order_paypal_return"),
     path("account/orders/<str:number>/paypal/cancel/", orders.paypal_cancel, name="order_paypal_cancel"),
     path("account/orders/<str:number>/proposal/", orders.proposal_answer, name="order_proposal"),
+    path("account/orders/<str:number>/invoice/", invoices.invoice_request, name="order_invoice_request"),
+    path("account/orders/<str:number>/invoice.pdf", invoices.invoice_download, name="order_invoice_pdf"),
     path("account/tokens/", account.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", account.token_revoke, name="token_revoke"),
 ]

@@ -150,7 +150,7 @@ def test_a_partial_then_a_final_parcel(buyer, django_capture_on_commit_callbacks
     staff = staff_member()
     shop("components")
     order = shippable(buyer, staff, shipping_method="ups.saver")
-    lm, ams = sorted(order.lines.all(), key=lambda line: line.sku != LM317)
+    lm, _ams = sorted(order.lines.all(), key=lambda line: line.sku != LM317)
     with django_capture_on_commit_callbacks(execute=True):
         first = shipment_create(
             order=order, actor=staff, carrier="ups", service="saver", tracking_number="1z 999 aa1",
@@ -182,7 +182,7 @@ def test_shipping_refuses_bad_quantities_and_numbers_without_writing(buyer):
     order = shippable(buyer, staff, shipping_method="dhl.express")
     line = order.lines.get(sku=LM317)
     attempts = [
-        ({"quantities": {line.pk: 11}, "tracking_number": "JD0001"}, "lines.%d" % line.pk),
+        ({"quantities": {line.pk: 11}, "tracking_number": "JD0001"}, f"lines.{line.pk}"),
         ({"quantities": {line.pk: 0}, "tracking_number": "JD0001"}, "lines"),
         ({"quantities": {999999: 1}, "tracking_number": "JD0001"}, "lines.999999"),
         ({"tracking_number": ""}, "tracking_number"),  # the store promises tracking
@@ -229,7 +229,7 @@ def test_tracking_events_are_idempotent_and_delivery_completes_the_order(buyer):
     staff = staff_member()
     shop("components")
     order = shippable(buyer, staff, shipping_method="dhl.express")
-    lm, ams = sorted(order.lines.all(), key=lambda line: line.sku != LM317)
+    lm, _ams = sorted(order.lines.all(), key=lambda line: line.sku != LM317)
     one = shipment_create(order=order, actor=staff, carrier="dhl", service="express", tracking_number="JD01",
                           quantities={lm.pk: 10})  # fmt: skip
     two = shipment_create(order=order, actor=staff, carrier="dhl", service="express", tracking_number="JD02")

@@ -49,7 +49,7 @@ def test_the_list_shows_my_orders_newest_first_in_pages(signed_in, buyer, other_
     theirs = place(other_buyer, address=make_address(other_buyer))
     first = signed_in.get("/account/orders/").content.decode()
     assert orders[2].number in first and orders[1].number in first and orders[0].number not in first
-    assert "Page 1 of 2" in first and "Awaiting payment" in first and "$29.40" in first
+    assert "Page 1 of 2" in first and "Awaiting payment" in first and "$29.36" in first
     second = signed_in.get("/account/orders/?page=2").content.decode()
     assert orders[0].number in second
     assert theirs.number not in first + second
@@ -71,10 +71,10 @@ def test_wire_transfer_instructions_name_the_bank_reference_amount_and_due_time(
     assert "Bank of China (Hong Kong) Limited" in html and "01288392190575" in html
     assert "Components Demo Store Limited" in html and "No. 1 Garden Road, Hong Kong" in html
     assert f'id="wire-reference"><strong>{order.number}</strong>' in html
-    assert 'id="amount-due"><strong>29.40 USD</strong>' in html
+    assert 'id="amount-due"><strong>29.36 USD</strong>' in html
     assert f"{order.payment_due_at:%Y-%m-%d %H:%M} UTC" in html
-    assert "LM317T" in html and "Keizersgracht 1" in html and "Order placed: 29.40 USD" in html
-    assert 'id="balance-due">$29.40' in html
+    assert "LM317T" in html and "Keizersgracht 1" in html and "Order placed: 29.36 USD" in html
+    assert 'id="balance-due">$29.36' in html
 
 
 def test_the_order_page_reads_a_fixed_number_of_queries(signed_in, buyer):
@@ -94,7 +94,7 @@ def test_a_paid_order_shows_no_payment_instructions_and_an_overpayment_is_shown(
     html = signed_in.get(url(order)).content.decode()
     assert order.status == OrderStatus.APPROVED
     assert "How to pay" not in html
-    assert 'id="amount-paid">$30.00' in html and 'id="overpaid">$0.60' in html
+    assert 'id="amount-paid">$30.00' in html and 'id="overpaid">$0.64' in html
     assert "Paid more than the total" in html  # the refund owed
 
 
@@ -186,7 +186,7 @@ def test_an_open_proposal_is_shown_and_accepted_with_a_reply(client, buyer, prop
     proposal.refresh_from_db()
     order.refresh_from_db()
     assert proposal.status == ChangeProposal.Status.ACCEPTED and proposal.buyer_reply == "Fine, thanks."
-    assert order.lines.get().quantity == 5 and order.total == Decimal("27.20")
+    assert order.lines.get().quantity == 5 and order.total == Decimal("27.16")
     html = client.get(url(order)).content.decode()
     assert "You accepted the change." in html
     assert "Order reduced by an accepted proposal" in html  # 2.20 owed back

@@ -2,7 +2,8 @@
 
 The form carries an idempotency key made when the page is shown, so a double submit gets the order the
 first one placed, and the total the buyer was shown, so a price change since then is reported instead of
-charged.
+charged. The shipping methods are those quoted for the chosen address: changing the address re-renders
+them (htmx swaps the shipping fieldset and the totals; without JavaScript "Update totals" does it).
 """
 
 import uuid
@@ -67,9 +68,8 @@ class CheckoutForm(forms.Form):
     def __init__(self, *args, addresses, preview: CheckoutPreview, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["address_id"].choices = [(address.pk, address) for address in addresses]
-        self.fields["shipping_method"].choices = [
-            (option.code, f"{option.label}: ${option.cost:,.2f}") for option in preview.shipping
-        ]
+        # The option itself is the label: the template shows its price, promised dates and incoterm.
+        self.fields["shipping_method"].choices = [(option.code, option) for option in preview.shipping]
         self.fields["payment_method"].choices = [
             (method, PaymentMethodChoices(method).label) for method in preview.payment_methods
         ]
@@ -84,13 +84,22 @@ def _int_or_none(value) -> int | None:
         return None
 
 
-def _preview(user, data) -> CheckoutPreview:
-    return checkout_preview(
+def _preview(user, data, *, fall_back: bool = False) -> CheckoutPreview:
+    """The service's preview of what is chosen; with `fall_back`, a shipping method not offered for the
+    address (chosen for another one) gives way to the preselected cheapest, as on a fresh page."""
+    address_id = _int_or_none(data.get("address_id"))
+    payment_method = data.get("payment_method") or None
+    preview = checkout_preview(
         user=user,
-        address_id=_int_or_none(data.get("address_id")),
+        address_id=address_id,
         shipping_method=data.get("shipping_method") or None,
-        payment_method=data.get("payment_method") or None,
+        payment_method=payment_method,
     )
+    if fall_back and preview.shipping_choice is None and preview.shipping:
+        preview = checkout_preview(
+            user=user, address_id=address_id, shipping_method=None, payment_method=payment_method
+        )
+    return preview
 
 
 def _first_view(user, addresses) -> tuple[dict, CheckoutPreview]:
@@ -109,6 +118,7 @@ def _first_view(user, addresses) -> tuple[dict, CheckoutPreview]:
 
 def _render(request, form: CheckoutForm, preview: CheckoutPreview, *, status: int = 200):
     policy = preview.policy.policy
+    no_shipping = preview.address is not None and not preview.shipping
     context = {
         "form": form,
         "preview": preview,
@@ -118,8 +128,15 @@ def _render(request, form: CheckoutForm, preview: CheckoutPreview, *, status: in
         "invoice_always": policy.invoices.commercial_invoice == CommercialInvoice.ALWAYS,
         # Problems with the cart itself stop the order whatever is chosen; show them on every view.
         "cart_problems": [e for e in preview.errors if e.field == "cart" or e.field.startswith("cart.")],
+        "store_tz": policy.store.timezone,  # promised dates are working days of the warehouse's calendar
+        "dispatch_from": str(policy.dispatch.counted_from),
+        "free_shipping": policy.shipping.free_shipping,
+        "incoterm": preview.quote.incoterm,
+        # The address is served by no method: say why next to the methods, and do not offer to place.
+        "shipping_problem": preview.quote.problem if no_shipping else "",
     }
-    template = "storefront/checkout/_totals.html" if is_htmx(request) else "storefront/checkout/checkout.html"
+    # htmx gets the totals, with the shipping methods and the place button swapped out of band.
+    template = "storefront/checkout/_review.html" if is_htmx(request) else "storefront/checkout/checkout.html"
     return render(request, template, context, status=status)
 
 
@@ -143,14 +160,17 @@ def checkout(request):
         initial, preview = _first_view(user, addresses)
         return _render(request, CheckoutForm(initial=initial, addresses=addresses, preview=preview), preview)
 
-    preview = _preview(user, request.POST)
     if request.POST.get("action") == "review":
-        # "Update totals": show the priced order for what is chosen now, without judging the form yet.
+        # "Update totals" (or htmx on a change): show the priced order for what is chosen now, without
+        # judging the form yet; a method the new address does not offer falls back to the cheapest.
+        preview = _preview(user, request.POST, fall_back=True)
         initial = {key: request.POST.get(key) for key in CheckoutForm.base_fields}
         initial["commercial_invoice"] = bool(request.POST.get("commercial_invoice"))
+        initial["shipping_method"] = preview.shipping_choice.code if preview.shipping_choice else None
         initial["expected_total"] = preview.totals.total
         return _render(request, CheckoutForm(initial=initial, addresses=addresses, preview=preview), preview)
 
+    preview = _preview(user, request.POST)
     form = CheckoutForm(request.POST, addresses=addresses, preview=preview)
     if not form.is_valid():
         if {"idempotency_key", "expected_total"} & form.errors.keys():

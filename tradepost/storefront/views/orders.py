@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tradepost.core.exceptions import ApplicationError, NotFound
+from tradepost.invoices.selectors import invoice_status
 from tradepost.orders import selectors
 from tradepost.orders import services as order_services
 from tradepost.orders.models import Order, OrderStatus
@@ -18,6 +19,7 @@ from tradepost.orders.states import BUYER_CANCELLABLE
 from tradepost.payments import services as payment_services
 from tradepost.payments.models import Payment
 from tradepost.policies.schema import PaymentMethod
+from tradepost.shipping.selectors import AWAITING_DISPATCH, shipments_for_order
 from tradepost.storefront.forms import apply_errors
 from tradepost.storefront.views.cart import page_status
 
@@ -97,6 +99,15 @@ def _render_detail(request, order: Order, *, wu_form=None, proposal_form=None, e
         "wu_form": wu_form or WesternUnionForm(),
         "proposal_form": proposal_form or ProposalAnswerForm(initial={"proposal": proposal and proposal.pk}),
         "error": error,
+        "invoice_status": invoice_status(order=order),
+        # Shipping: the promise until everything has left, then each parcel with its tracking.
+        "shipments": shipments_for_order(order),
+        "store_tz": policy.store.timezone,
+        "dispatch": policy.dispatch,
+        "promise_open": unpaid or order.status in AWAITING_DISPATCH,
+        "to_ship": [line for line in order.lines.all() if line.quantity_to_ship]
+        if order.status == OrderStatus.PARTIALLY_SHIPPED
+        else [],
     }
     return render(request, "storefront/orders/detail.html", context, status=status)
 
