@@ -21,6 +21,7 @@ from tradepost.orders import selectors, services
 from tradepost.orders.models import ChangeProposal, OrderStatus, PaymentMethodChoices
 from tradepost.payments.models import Payment
 from tradepost.policies.schema import PaymentMethod, StaffCancelReason
+from tradepost.shipping.selectors import shipments_for_order
 
 router = Router(tags=["orders"])
 
@@ -178,11 +179,58 @@ class OrderSummaryOut(Schema):
     dispatch_due_at: datetime | None
 
 
+class OrderShipmentOut(Schema):
+    number: str = Field(description="The parcel number: `<order number>-<n>`.")
+    carrier: str
+    carrier_name: str
+    service: str
+    service_name: str
+    tracking_number: str
+    tracking_link: str = Field(description="Where to follow the parcel on the carrier's site; may be empty.")
+    shipped_at: datetime
+    estimated_delivery_earliest_at: datetime
+    estimated_delivery_latest_at: datetime
+    last_status: str = Field(description="The newest tracking status; empty before the first event.")
+    last_status_label: str
+    last_event_at: datetime | None
+    delivered_at: datetime | None
+
+
+def render_order_shipment(shipment) -> dict:
+    return {
+        "number": shipment.number,
+        "carrier": shipment.carrier.code,
+        "carrier_name": shipment.carrier.name,
+        "service": shipment.service.code,
+        "service_name": shipment.service.name,
+        "tracking_number": shipment.tracking_number,
+        "tracking_link": shipment.tracking_link,
+        "shipped_at": shipment.shipped_at,
+        "estimated_delivery_earliest_at": shipment.estimated_delivery_earliest_at,
+        "estimated_delivery_latest_at": shipment.estimated_delivery_latest_at,
+        "last_status": shipment.last_status,
+        "last_status_label": shipment.get_last_status_display() if shipment.last_status else "",
+        "last_event_at": shipment.last_event_at,
+        "delivered_at": shipment.delivered_at,
+    }
+
+
 class OrderOut(OrderSummaryOut):
     policy_version: int
     payment_method_label: str
     shipping_method: str
     shipping_method_label: str
+    shipping_carrier: str = Field(description="The carrier the buyer chose; empty when the store picks.")
+    shipping_service: str
+    incoterm: str = Field(description="DDP: the store pays import duties and taxes; DAP: the buyer does.")
+    transit_min_working_days: int | None
+    transit_max_working_days: int | None
+    chargeable_weight_grams: int
+    delivery_earliest_at: datetime | None = Field(description="Promised when the dispatch clock started.")
+    delivery_latest_at: datetime | None
+    first_shipped_at: datetime | None
+    delivered_at: datetime | None
+    shipments: list[OrderShipmentOut] = Field(description="Parcels sent so far, oldest first.")
     shipping_address: ShippingAddressOut
     remark: str
     commercial_invoice_requested: bool
@@ -493,6 +541,17 @@ def render_order(order, *, staff: bool = False) -> dict:
         "payment_method_label": order.get_payment_method_display(),
         "shipping_method": order.shipping_method,
         "shipping_method_label": order.shipping_method_label,
+        "shipping_carrier": order.shipping_carrier,
+        "shipping_service": order.shipping_service,
+        "incoterm": order.incoterm,
+        "transit_min_working_days": order.transit_min_working_days,
+        "transit_max_working_days": order.transit_max_working_days,
+        "chargeable_weight_grams": order.chargeable_weight_grams,
+        "delivery_earliest_at": order.delivery_earliest_at,
+        "delivery_latest_at": order.delivery_latest_at,
+        "first_shipped_at": order.first_shipped_at,
+        "delivered_at": order.delivered_at,
+        "shipments": [render_order_shipment(s) for s in shipments_for_order(order)],
         "shipping_address": {
             "name": order.ship_name,
             "company": order.ship_company,

@@ -6,9 +6,11 @@ from tradepost.api import errors
 from tradepost.api.accounts import router as accounts_router
 from tradepost.api.cart import router as cart_router
 from tradepost.api.catalog import router as catalog_router
+from tradepost.api.invoices import router as invoices_router
 from tradepost.api.orders import router as orders_router
 from tradepost.api.payments import router as payments_router
 from tradepost.api.policies import router as policies_router
+from tradepost.api.shipping import router as shipping_router
 
 api = NinjaAPI(
     title="Tradepost API",
@@ -26,3 +28,5 @@ api.add_router("", catalog_router)
 api.add_router("", cart_router)
 api.add_router("", orders_router)
 api.add_router("", payments_router)
+api.add_router("", invoices_router)
+api.add_router("", shipping_router)

@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -27,6 +27,8 @@ from tradepost.shipping.selectors import SHIPPABLE
 TRACKING_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{3,39}$")
 MAX_NOTE = 2000
 MAX_BATCH = 1000
+# A carrier may log a parcel (label printed, picked up) a little before staff record it as shipped.
+EARLY_EVENTS = timedelta(days=1)
 
 
 def _service(carrier_code: str, service_code: str) -> CarrierService:
@@ -92,6 +94,25 @@ def shipment_create(
     if len(note) > MAX_NOTE:
         raise ValidationFailed(f"At most {MAX_NOTE} characters.", field="note", code="too_long")
     chosen_service = _service(carrier, service)
+    try:
+        return _shipment_create(
+            order=order,
+            actor=actor,
+            chosen_service=chosen_service,
+            tracking_number=tracking_number,
+            quantities=quantities,
+            note=note,
+        )
+    except IntegrityError:
+        # Another parcel took the same tracking number between our check and our insert.
+        raise Conflict(
+            f"{chosen_service.carrier.name} tracking number {tracking_number} is already on a parcel.",
+            field="tracking_number",
+            code="duplicate_tracking_number",
+        ) from None
+
+
+def _shipment_create(*, order, actor, chosen_service, tracking_number, quantities, note) -> Shipment:
     with transaction.atomic():
         order = order_lock(order)
         policy = order_policy(order)
@@ -219,7 +240,9 @@ class _Event:
     description: str
 
 
-def _clean_event(raw, where: str, now: datetime, errors: list[FieldError], shipments: dict) -> _Event | None:
+def _clean_event(
+    raw, where: str, now: datetime, errors: list[FieldError], shipments: dict, carriers: set[str]
+) -> _Event | None:
     if not isinstance(raw, dict):
         errors.append(FieldError(where, "Expected an object.", "invalid"))
         return None
@@ -239,7 +262,7 @@ def _clean_event(raw, where: str, now: datetime, errors: list[FieldError], shipm
             errors.append(FieldError(f"{where}.{name}", f"At most {limit} characters.", "too_long"))
         return value
 
-    carrier_code = text("carrier", 30, required=True)
+    carrier_code = text("carrier", 30, required=True).lower()
     tracking_number = text("tracking_number", 40, required=True).upper().replace(" ", "")
     event_id = text("event_id", 100, required=True)
     status = text("status", 20, required=True)
@@ -268,7 +291,11 @@ def _clean_event(raw, where: str, now: datetime, errors: list[FieldError], shipm
             FieldError(f"{where}.status", f"One of: {', '.join(TrackingStatus.values)}.", "invalid_choice")
         )
     shipment = None
-    if carrier_code and tracking_number:
+    if carrier_code and carrier_code not in carriers:
+        errors.append(
+            FieldError(f"{where}.carrier", f"No carrier with the code '{carrier_code}'.", "not_found")
+        )
+    elif carrier_code and tracking_number:
         shipment = shipments.get((carrier_code, tracking_number))
         if shipment is None:
             errors.append(
@@ -278,6 +305,14 @@ def _clean_event(raw, where: str, now: datetime, errors: list[FieldError], shipm
                     "not_found",
                 )
             )
+    if shipment is not None and occurred_at is not None and occurred_at < shipment.shipped_at - EARLY_EVENTS:
+        errors.append(
+            FieldError(
+                f"{where}.occurred_at",
+                f"Before parcel {shipment.number} was shipped ({shipment.shipped_at:%Y-%m-%d %H:%M} UTC).",
+                "before_shipment",
+            )
+        )
     if len(errors) > problems:
         return None
     return _Event(shipment, shipment.carrier, event_id, occurred_at, status, location, description)
@@ -298,7 +333,7 @@ def tracking_events_record(*, events: list, actor, source: str = "api") -> Track
     now = timezone.now()
     keys = {
         (
-            str(raw.get("carrier", "")).strip(),
+            str(raw.get("carrier", "")).strip().lower(),
             str(raw.get("tracking_number", "")).strip().upper().replace(" ", ""),
         )
         for raw in events
@@ -312,7 +347,10 @@ def tracking_events_record(*, events: list, actor, source: str = "api") -> Track
         if (s.carrier.code, s.tracking_number) in keys
     }
     errors: list[FieldError] = []
-    cleaned = [_clean_event(raw, f"events[{n}]", now, errors, shipments) for n, raw in enumerate(events)]
+    carriers = set(Carrier.objects.values_list("code", flat=True))
+    cleaned = [
+        _clean_event(raw, f"events[{n}]", now, errors, shipments, carriers) for n, raw in enumerate(events)
+    ]
     seen: dict[tuple[int, str], int] = {}
     for n, event in enumerate(cleaned):
         if event is None:
@@ -329,9 +367,16 @@ def tracking_events_record(*, events: list, actor, source: str = "api") -> Track
     by_order: dict[int, list[_Event]] = {}
     for event in cleaned:
         by_order.setdefault(event.shipment.order_id, []).append(event)
-    with transaction.atomic():
-        for order_id in sorted(by_order):  # a fixed lock order: two batches never deadlock
-            _record_for_order(by_order[order_id], actor=actor, source=source, now=now, result=result)
+    try:
+        with transaction.atomic():
+            for order_id in sorted(by_order):  # a fixed lock order: two batches never deadlock
+                _record_for_order(by_order[order_id], actor=actor, source=source, now=now, result=result)
+    except IntegrityError:
+        # The same carrier event id arrived in another batch for another order at this very moment.
+        raise Conflict(
+            "Some of these events were being recorded by another request; send the batch again.",
+            code="concurrent_events",
+        ) from None
     return result
 
 
@@ -422,6 +467,12 @@ def shipment_mark_delivered(
         shipment = Shipment.objects.select_related("carrier", "order").get(pk=shipment.pk)
         if shipment.delivered_at is not None:
             raise Conflict("This parcel is already marked delivered.", code="already_delivered")
+        if at < shipment.shipped_at:
+            raise ValidationFailed(
+                f"Before the parcel was shipped ({shipment.shipped_at:%Y-%m-%d %H:%M} UTC).",
+                field="at",
+                code="before_shipment",
+            )
         event = _Event(
             shipment,
             shipment.carrier,

@@ -30,27 +30,27 @@ def wire(client, order, finance, amount, reference, **fields):
 
 def test_wire_partial_payments_add_up_and_a_reference_counts_once(client, buyer, finance):
     shop()
-    order = place(buyer)  # 29.40
+    order = place(buyer)  # 29.36
     response = wire(client, order, finance, "10.00", "STMT-1", received_on="2024-05-02", note="first part")
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["created"] is True and body["transaction"]["external_id"] == "STMT-1"
-    assert body["order"]["status"] == "awaiting_payment" and body["order"]["balance_due"] == "19.40"
+    assert body["order"]["status"] == "awaiting_payment" and body["order"]["balance_due"] == "19.36"
     again = wire(client, order, finance, "10.00", "STMT-1")
     assert again.status_code == 200 and again.json()["created"] is False
     assert again.json()["order"]["amount_paid"] == "10.00"
-    body = wire(client, order, finance, "19.40", "STMT-2").json()
+    body = wire(client, order, finance, "19.36", "STMT-2").json()
     assert body["order"]["status"] == "approved" and body["order"]["balance_due"] == "0.00"
     assert not Refund.objects.exists()
     mine = client.get(API + f"/orders/{order.number}", **token_for(buyer)).json()
-    assert mine["amount_paid"] == "29.40" and mine["payment_instructions"] is None
+    assert mine["amount_paid"] == "29.36" and mine["payment_instructions"] is None
 
 
 def test_a_wire_over_payment_is_owed_back_and_finance_records_the_refund(client, buyer, finance):
     shop()
     order = place(buyer)
-    body = wire(client, order, finance, "39.40", "STMT-9").json()
-    assert body["order"]["status"] == "approved" and body["order"]["amount_paid"] == "39.40"
+    body = wire(client, order, finance, "39.36", "STMT-9").json()
+    assert body["order"]["status"] == "approved" and body["order"]["amount_paid"] == "39.36"
     refunds = client.get(API + "/desk/refunds", **finance).json()
     assert refunds["total"] == 1
     refund = refunds["items"][0]
@@ -133,13 +133,13 @@ def test_western_union_submit_then_finance_confirms(client, buyer, finance):
     )
     confirm = f"/desk/payments/{payment['id']}/western-union/confirm"
     assert_problem(post(client, confirm, {"amount": "0"}, **finance), 422, field="amount")
-    response = post(client, confirm, {"amount": "29.40"}, **finance)
+    response = post(client, confirm, {"amount": "29.36"}, **finance)
     assert response.status_code == 201, response.content
     assert response.json()["order"]["status"] == "approved"
     assert response.json()["transaction"]["source"] == "western_union"
-    assert post(client, confirm, {"amount": "29.40"}, **finance).status_code == 200  # counted once
+    assert post(client, confirm, {"amount": "29.36"}, **finance).status_code == 200  # counted once
     order.refresh_from_db()
-    assert order.amount_paid == Decimal("29.40")
+    assert order.amount_paid == Decimal("29.36")
     mine = client.get(API + f"/orders/{order.number}", **auth).json()
     assert mine["payments"][0]["status"] == "completed" and mine["status"] == "approved"
 
@@ -212,7 +212,7 @@ def test_paypal_start_approve_and_capture(client, buyer, fake_paypal):
     order = place(buyer, method="paypal")
     auth = token_for(buyer)
     started = start(client, order, auth)
-    assert started["approve_url"].startswith(fake_paypal.base_url) and started["amount"] == "29.40"
+    assert started["approve_url"].startswith(fake_paypal.base_url) and started["amount"] == "29.36"
     assert start(client, order, auth)["paypal_order_id"] == started["paypal_order_id"]  # reused, not a second
     capture = f"/orders/{order.number}/payments/paypal/capture"
     body = {"paypal_order_id": started["paypal_order_id"]}

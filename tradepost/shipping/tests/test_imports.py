@@ -1,6 +1,7 @@
 """Shipping CSVs: rate tables replaced per (service, zone) pair, all or nothing; tracking event uploads."""
 
 import io
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ from django.core.management import CommandError, call_command
 from tradepost.orders.tests.factories import make_address, place, shop, staff_member
 from tradepost.payments.services import wire_receipt_record
 from tradepost.shipping.imports import RowError, rates_export, rates_import, tracking_events_import
-from tradepost.shipping.models import Rate, TrackingEvent
+from tradepost.shipping.models import Rate, Shipment, TrackingEvent
 from tradepost.shipping.network import network_load
 from tradepost.shipping.services import shipment_create
 
@@ -278,13 +279,17 @@ def parcel(buyer, staff):
     order = place(buyer, {"TI-LM317T": 10})
     wire_receipt_record(order=order, amount=order.total, bank_reference="BANK-1", actor=staff)
     order.refresh_from_db()
-    return shipment_create(
+    shipment = shipment_create(
         order=order,
         actor=staff,
         carrier=order.shipping_carrier,
         service=order.shipping_service,
         tracking_number="TRK0001",
     )
+    # Shipped before the files' events (tracking events from before a parcel left are refused).
+    Shipment.objects.filter(pk=shipment.pk).update(shipped_at=datetime(2019, 12, 30, tzinfo=UTC))
+    shipment.refresh_from_db()
+    return shipment
 
 
 def test_tracking_rows_become_events_and_a_replay_changes_nothing(parcel, staff):

@@ -233,6 +233,7 @@ def test_tracking_events_are_idempotent_and_delivery_completes_the_order(buyer):
     one = shipment_create(order=order, actor=staff, carrier="dhl", service="express", tracking_number="JD01",
                           quantities={lm.pk: 10})  # fmt: skip
     two = shipment_create(order=order, actor=staff, carrier="dhl", service="express", tracking_number="JD02")
+    Shipment.objects.update(shipped_at=timezone.now() - timedelta(days=4))  # both left four days ago
     now = timezone.now()
     batch = [
         event("JD01", "e1", "picked_up", (now - timedelta(days=2)).isoformat()),
@@ -263,6 +264,7 @@ def test_an_out_of_order_event_does_not_hide_the_latest_status(buyer):
     shipment = shipment_create(
         order=order, actor=staff, carrier="dhl", service="express", tracking_number="JD01"
     )
+    Shipment.objects.update(shipped_at=timezone.now() - timedelta(days=4))
     now = timezone.now()
     tracking_events_record(events=[event("JD01", "late", "customs", now.isoformat())], actor=staff)
     tracking_events_record(
@@ -348,3 +350,32 @@ def test_weights_and_customs_data_are_kept_on_the_order(buyer):
     assert (line.weight_grams, line.hs_code, line.country_of_origin.code) == (120, "854239", "MY")
     assert order.chargeable_weight_grams == 1200
     assert order.shipping_total == D("37.00")  # DHL Europe, 1.5 kg band
+
+
+def test_events_from_before_the_parcel_left_and_unknown_carriers_are_refused(buyer):
+    staff = staff_member()
+    shop("components")
+    order = shippable(buyer, staff, shipping_method="dhl.express")
+    shipment = shipment_create(
+        order=order, actor=staff, carrier="dhl", service="express", tracking_number="JD01"
+    )
+    month_ago = (shipment.shipped_at - timedelta(days=30)).isoformat()
+    hour_ago = (shipment.shipped_at - timedelta(hours=1)).isoformat()  # label printed before the click
+    with pytest.raises(ValidationFailed) as refused:
+        tracking_events_record(
+            events=[
+                event("JD01", "old", "delivered", month_ago),
+                {**event("JD01", "x", "info", hour_ago), "carrier": "Nope"},
+            ],
+            actor=staff,
+        )
+    assert {error.field for error in refused.value.errors} == {"events[0].occurred_at", "events[1].carrier"}
+    result = tracking_events_record(
+        events=[{**event("JD01", "x", "info", hour_ago), "carrier": "DHL"}], actor=staff
+    )
+    assert result.created == 1  # carrier codes are not case-sensitive
+    with pytest.raises(ValidationFailed) as early:
+        shipment_mark_delivered(shipment=shipment, actor=staff, at=shipment.shipped_at - timedelta(days=2))
+    assert early.value.errors[0].field == "at"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SHIPPED and order.delivered_at is None
