@@ -13,7 +13,7 @@ from tradepost.orders.models import Order, OrderStatus
 from tradepost.policies.schema import StorePolicy
 from tradepost.policies.selectors import store_calendar
 from tradepost.shipping.calculations import Item, Parcel, Promise, band_price, parcel_for, promise
-from tradepost.shipping.models import CarrierService, Rate, Shipment, ShipmentLine, TrackingEvent, ZoneCountry
+from tradepost.shipping.models import CarrierService, Rate, Shipment, ShipmentLine, TrackingEvent
 
 STORE_CHOICE = "standard"  # the one option when the store, not the buyer, picks the carrier
 FREE = Decimal("0.00")
@@ -51,17 +51,6 @@ class ShippingQuote:
         return next((option for option in self.options if option.code == code), None)
 
 
-def _services_for(policy: StorePolicy) -> list[CarrierService]:
-    """Active services of active carriers; only the policy's carriers when it names them."""
-    services = list(
-        CarrierService.objects.filter(active=True, carrier__active=True).select_related("carrier")
-    )
-    named = {name.casefold() for name in policy.shipping.carriers}
-    if named:
-        services = [s for s in services if {s.carrier.name.casefold(), s.carrier.code.casefold()} & named]
-    return services
-
-
 def services_active() -> list[CarrierService]:
     """Every service staff can ship with: active, of an active carrier."""
     return list(CarrierService.objects.filter(active=True, carrier__active=True).select_related("carrier"))
@@ -82,23 +71,29 @@ def shipping_quote(
     country = (country or "").upper()
     if not country:
         return ShippingQuote(country, parcel, [], incoterm, "Choose a shipping address first.")
-    zone_id = ZoneCountry.objects.filter(country=country).values_list("zone_id", flat=True).first()
-    services = _services_for(policy)
+    # One query: every rate band of the destination's zone, with its service and carrier.
+    named = {name.casefold() for name in policy.shipping.carriers}
+    services: dict[int, CarrierService] = {}
     bands: dict[int, list[tuple[int, Decimal]]] = {}
-    if zone_id is not None and services:
-        rows = Rate.objects.filter(zone_id=zone_id, service__in=services).values_list(
-            "service_id", "max_weight_grams", "price"
-        )
-        for service_id, limit, price in rows:
-            bands.setdefault(service_id, []).append((limit, price))
+    rows = Rate.objects.filter(
+        zone__countries__country=country, service__active=True, service__carrier__active=True
+    ).select_related("service__carrier")
+    for rate in rows:
+        service = rate.service
+        if named and not {service.carrier.name.casefold(), service.carrier.code.casefold()} & named:
+            continue
+        services.setdefault(service.pk, service)
+        bands.setdefault(service.pk, []).append((rate.max_weight_grams, rate.price))
     priced: list[tuple[CarrierService, int, Decimal]] = []
-    for service in services:
+    for service in sorted(
+        services.values(), key=lambda s: (s.carrier.name, s.transit_min_working_days, s.name)
+    ):
         grams = parcel.chargeable_grams(service.volumetric_divisor)
         price = band_price(bands.get(service.pk, []), grams)
         if price is not None:
             priced.append((service, grams, price))
     if not priced:
-        if zone_id is None or not bands:
+        if not bands:
             problem = "We do not ship to this country yet."
         else:
             problem = "This order is too heavy for the services that reach this country; split it or ask us."
