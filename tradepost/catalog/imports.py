@@ -50,6 +50,7 @@ from tradepost.catalog.search import schema as search_schema
 from tradepost.catalog.services import catalog_lookups, manufacturer_for
 from tradepost.catalog.validation import CleanProduct, validate_product
 from tradepost.core.exceptions import FieldError
+from tradepost.core.rows import FILE_ROW, HEADER_ROW, RowError
 
 COLUMNS = (
     "sku", "mpn", "manufacturer", "category", "title", "description", "datasheet_url", "weight_grams",
@@ -60,7 +61,6 @@ REQUIRED_COLUMNS = ("sku", "mpn", "manufacturer", "category", "title", "price_br
 BREAK_SEPARATOR, BREAK_PRICE_SEPARATOR = "|", ":"
 SPEC_SEPARATOR, SPEC_VALUE_SEPARATOR = ";", "="
 IMAGE_SEPARATOR = "|"
-FILE_ROW, HEADER_ROW = 0, 1
 # Rows per transaction: fewer commits (and on SQLite fewer WAL checkpoints) than with small batches, while a
 # batch that hits a database error is still cheap to retry row by row.
 BATCH_SIZE = 5000
@@ -76,19 +76,6 @@ _SCAN_CHUNK = 1 << 20
 _DECIMAL_RE = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """One problem: `row` as a spreadsheet numbers it (1 is the header, 0 the whole file), and its column."""
-
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = "file" if self.row == FILE_ROW else f"row {self.row}"
-        return f"{where}, column {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
 
 
 @dataclass

@@ -33,6 +33,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from tradepost.core.exceptions import ApplicationError
+from tradepost.core.rows import FILE_ROW, RowError
 from tradepost.shipping.models import Carrier, CarrierService, Rate, Zone
 from tradepost.shipping.services import MAX_BATCH, tracking_events_record
 
@@ -49,7 +50,6 @@ TRACKING_COLUMNS = (
     "description",
 )
 TRACKING_REQUIRED = ("carrier", "tracking_number", "event_id", "occurred_at", "status")
-FILE_ROW = 0
 MAX_BYTES = 5 * 1024 * 1024  # a rate table is a few hundred rows; this is far beyond any real one
 MAX_RATE_ROWS = 50_000
 # A parcel rate band above this is freight, and beyond it the gram count would not fit the column anyway.
@@ -58,19 +58,6 @@ _PRICE_FIELD = Rate._meta.get_field("price")
 MAX_PRICE = Decimal(10) ** (_PRICE_FIELD.max_digits - _PRICE_FIELD.decimal_places)
 _NUMBER = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
 _GRAMS_PER_KG = Decimal(1000)
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """One problem: `row` as a spreadsheet numbers it (1 is the header, 0 the whole file), and its column."""
-
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = "file" if self.row == FILE_ROW else f"row {self.row}"
-        return f"{where}, column {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
