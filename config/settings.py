@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "tradepost.payments",
     "tradepost.shipping",
     "tradepost.invoices",
+    "tradepost.promotions",
     "tradepost.api",
     "tradepost.storefront",
     "tradepost.backoffice",

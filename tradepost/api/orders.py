@@ -12,6 +12,7 @@ from tradepost.accounts.roles import Desk
 from tradepost.api.accounts import AddressOut
 from tradepost.api.auth import member, require_desk
 from tradepost.api.cart import CartLineOut, path_text, render_cart
+from tradepost.api.promotions import DiscountOut, discounts_out
 from tradepost.api.schemas import In
 from tradepost.cart.services import MAX_QUANTITY
 from tradepost.checkout.services import MAX_REMARK, checkout_place, checkout_preview
@@ -337,6 +338,7 @@ class PreviewOut(Schema):
     shipping_method: str | None = Field(description="The chosen option's code (picked when there is one).")
     payment_methods: list[PaymentMethodOut]
     totals: TotalsOut
+    discounts: list[DiscountOut] = Field(default=[], description="Each coupon applied and what it takes.")
     errors: list[FieldErrorOut] = Field(description="What still stops the order being placed.")
     policy_version: int
 
@@ -348,6 +350,8 @@ class CheckoutPreviewIn(In):
     address_id: int | None = Field(None, ge=1, description="An address from GET /me/addresses.")
     shipping_method: str | None = Field(None, max_length=40, description="A code from shipping_options.")
     payment_method: str | None = Field(None, max_length=40, description="A code from payment_methods.")
+    product_coupon_id: int | None = Field(None, ge=1, description="A product coupon from GET /coupons.")
+    shipping_coupon_id: int | None = Field(None, ge=1, description="A shipping coupon from GET /coupons.")
 
 
 class CheckoutIn(CheckoutPreviewIn):
@@ -657,6 +661,7 @@ def preview(request, payload: CheckoutPreviewIn):
             "duties": result.totals.duties,
             "total": result.totals.total,
         },
+        "discounts": discounts_out(result.coupons),
         "errors": [error.as_dict() for error in result.errors],
         "policy_version": result.policy.version,
     }

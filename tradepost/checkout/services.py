@@ -22,6 +22,8 @@ from tradepost.orders.models import Order, OrderEvent, OrderLine
 from tradepost.policies.schema import CommercialInvoice, StorePolicy
 from tradepost.policies.selectors import ActivePolicy, policy_active
 from tradepost.pricing.calculations import Totals, order_totals
+from tradepost.promotions.selectors import AppliedCoupon, checkout_coupons
+from tradepost.promotions.services import coupons_use_for_order
 from tradepost.shipping.selectors import ShippingOption, ShippingQuote, items_for_lines, shipping_quote
 
 MAX_REMARK = 2000
@@ -42,6 +44,7 @@ class CheckoutPreview:
     payment_methods: list[str]
     totals: Totals
     errors: list[FieldError]
+    coupons: tuple[AppliedCoupon, ...] = ()
 
     @property
     def ready(self) -> bool:
@@ -62,6 +65,8 @@ def checkout_preview(
     address_id: int | None = None,
     shipping_method: str | None = None,
     payment_method: str | None = None,
+    product_coupon_id: int | None = None,
+    shipping_coupon_id: int | None = None,
 ) -> CheckoutPreview:
     """What the order would be now: priced lines, options, totals, and what still stops it being placed."""
     active = policy_active()
@@ -100,7 +105,17 @@ def checkout_preview(
         )
         errors.append(FieldError("payment_method", message, "invalid_choice"))
     priced = [line.priced for line in view.lines if line.priced is not None]
-    totals = order_totals(lines=priced, shipping=choice.cost if choice else Decimal("0.00"))
+    shipping = choice.cost if choice else Decimal("0.00")
+    coupons, coupon_errors = checkout_coupons(
+        user=user,
+        policy=policy,
+        product_coupon_id=product_coupon_id,
+        shipping_coupon_id=shipping_coupon_id,
+        goods=order_totals(lines=priced).goods,
+        shipping=shipping if choice else None,
+    )
+    errors.extend(coupon_errors)
+    totals = order_totals(lines=priced, shipping=shipping, discounts=[c.discount for c in coupons])
     return CheckoutPreview(
         policy=active,
         cart=view,
@@ -110,6 +125,7 @@ def checkout_preview(
         payment_methods=methods,
         totals=totals,
         errors=errors,
+        coupons=tuple(coupons),
     )
 
 
@@ -134,6 +150,8 @@ def checkout_place(
     remark: str = "",
     commercial_invoice: bool = False,
     expected_total: Decimal | None = None,
+    product_coupon_id: int | None = None,
+    shipping_coupon_id: int | None = None,
 ) -> tuple[Order, bool]:
     """Place the buyer's cart as an order; returns (order, created).
 
@@ -167,6 +185,8 @@ def checkout_place(
                 remark=remark,
                 commercial_invoice=bool(commercial_invoice),
                 expected_total=expected_total,
+                product_coupon_id=product_coupon_id,
+                shipping_coupon_id=shipping_coupon_id,
             )
     except IntegrityError:
         # The same key committed meanwhile (a double click racing itself): that order is the answer.
@@ -179,10 +199,25 @@ def checkout_place(
 
 
 def _place(
-    *, user, key, address_id, shipping_method, payment_method, remark, commercial_invoice, expected_total
+    *,
+    user,
+    key,
+    address_id,
+    shipping_method,
+    payment_method,
+    remark,
+    commercial_invoice,
+    expected_total,
+    product_coupon_id=None,
+    shipping_coupon_id=None,
 ) -> Order:
     preview = checkout_preview(
-        user=user, address_id=address_id, shipping_method=shipping_method, payment_method=payment_method
+        user=user,
+        address_id=address_id,
+        shipping_method=shipping_method,
+        payment_method=payment_method,
+        product_coupon_id=product_coupon_id,
+        shipping_coupon_id=shipping_coupon_id,
     )
     if preview.errors:
         raise ValidationFailed(
@@ -276,6 +311,8 @@ def _place(
         )
         for line in lines
     )
+    # Conditional UPDATE per coupon: losing a race raises Conflict and rolls the whole order back.
+    coupons_use_for_order(order=order, applied=preview.coupons, actor=user)
     order_event_record(
         order=order,
         kind=OrderEvent.Kind.PLACED,

@@ -19,6 +19,8 @@ from tradepost.orders.models import OrderStatus as S
 from tradepost.orders.states import BUYER_CANCELLABLE, CHANGEABLE, REVIEWABLE, check_transition
 from tradepost.policies.schema import DispatchStart, StaffCancelReason, StorePolicy
 from tradepost.policies.selectors import policy_from_version, store_calendar
+from tradepost.promotions.selectors import order_discount_for_goods
+from tradepost.promotions.services import coupons_release_for_order, order_discounts_fit
 
 MAX_TEXT = 2000
 _CLOCKS = ("dispatch_due_at", "delivery_earliest_at", "delivery_latest_at")
@@ -225,6 +227,7 @@ def order_cancel(*, order: Order, actor, reason: str = "", message: str = "", co
     order.dispatch_due_at = None
     order.save(update_fields=["status", "cancelled_at", "cancel_reason", "dispatch_due_at", "updated_at"])
     _release_stock(order.lines.all())
+    coupons_release_for_order(order=order, actor=actor)
     ChangeProposal.objects.filter(order=order, status=ChangeProposal.Status.PROPOSED).update(
         status=ChangeProposal.Status.WITHDRAWN, decided_at=now
     )
@@ -262,6 +265,7 @@ def orders_expire_unpaid(*, now: datetime | None = None) -> int:
             order.cancel_reason = CancelReason.NON_PAYMENT
             order.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
             _release_stock(order.lines.all())
+            coupons_release_for_order(order=order, actor=None)
             if order.amount_paid > 0:
                 from tradepost.payments.services import refund_create
 
@@ -364,7 +368,7 @@ def _plan(order: Order, changes: list[dict]) -> tuple[list[dict], Decimal]:
             item["wait_until"] = day.isoformat()
         normalized.append(item)
     goods_after = sum(after.values(), Decimal("0.00")) + added
-    discount = min(order.discount_total, goods_after)
+    discount = order_discount_for_goods(order=order, goods=goods_after)
     total_after = goods_after - discount + order.shipping_total + order.duties_total
     if total_after > order.total:
         raise ValidationFailed(
@@ -473,7 +477,7 @@ def proposal_accept(*, proposal: ChangeProposal, user, reply: str = "") -> Order
     now = timezone.now()
     before_total = order.total
     order.goods_total = _goods(order.lines.all())
-    order.discount_total = min(order.discount_total, order.goods_total)
+    order.discount_total = order_discounts_fit(order=order, goods=order.goods_total)
     order.total = order.goods_total - order.discount_total + order.shipping_total + order.duties_total
     if wait_until is not None:
         zone = ZoneInfo(order_policy(order).store.timezone)

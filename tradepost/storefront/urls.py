@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tradepost.storefront.views import account, cart, catalog, checkout, invoices, orders, pages
+from tradepost.storefront.views import account, cart, catalog, checkout, coupons, invoices, orders, pages
 
 app_name = "storefront"
 
@@ -50,6 +50,7 @@ urlpatterns = [
     path("account/orders/<str:number>/proposal/", orders.proposal_answer, name="order_proposal"),
     path("account/orders/<str:number>/invoice/", invoices.invoice_request, name="order_invoice_request"),
     path("account/orders/<str:number>/invoice.pdf", invoices.invoice_download, name="order_invoice_pdf"),
+    path("account/coupons/", coupons.coupons, name="coupons"),
     path("account/tokens/", account.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", account.token_revoke, name="token_revoke"),
 ]

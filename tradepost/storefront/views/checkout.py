@@ -19,6 +19,7 @@ from tradepost.checkout.services import MAX_KEY, MAX_REMARK, CheckoutPreview, ch
 from tradepost.core.exceptions import ApplicationError
 from tradepost.orders.models import PaymentMethodChoices
 from tradepost.policies.schema import CommercialInvoice
+from tradepost.promotions.selectors import coupons_usable
 from tradepost.storefront.forms import apply_errors
 from tradepost.storefront.views.cart import CART_COUNT_KEY, is_htmx, page_status
 
@@ -57,6 +58,9 @@ class CheckoutForm(forms.Form):
         help_text="Anything the store should know, e.g. labelling or packing wishes.",
     )
     commercial_invoice = forms.BooleanField(required=False, label="I need a commercial invoice")
+    # Any number parses; the checkout service decides whether it is the buyer's own usable coupon.
+    product_coupon_id = forms.IntegerField(required=False, label="Product coupon", widget=forms.Select)
+    shipping_coupon_id = forms.IntegerField(required=False, label="Shipping coupon", widget=forms.Select)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=MAX_KEY)
     expected_total = forms.DecimalField(
         widget=forms.HiddenInput,
@@ -89,15 +93,20 @@ def _preview(user, data, *, fall_back: bool = False) -> CheckoutPreview:
     address (chosen for another one) gives way to the preselected cheapest, as on a fresh page."""
     address_id = _int_or_none(data.get("address_id"))
     payment_method = data.get("payment_method") or None
+    coupons = {
+        "product_coupon_id": _int_or_none(data.get("product_coupon_id")),
+        "shipping_coupon_id": _int_or_none(data.get("shipping_coupon_id")),
+    }
     preview = checkout_preview(
         user=user,
         address_id=address_id,
         shipping_method=data.get("shipping_method") or None,
         payment_method=payment_method,
+        **coupons,
     )
     if fall_back and preview.shipping_choice is None and preview.shipping:
         preview = checkout_preview(
-            user=user, address_id=address_id, shipping_method=None, payment_method=payment_method
+            user=user, address_id=address_id, shipping_method=None, payment_method=payment_method, **coupons
         )
     return preview
 
@@ -116,8 +125,24 @@ def _first_view(user, addresses) -> tuple[dict, CheckoutPreview]:
     return initial, preview
 
 
+def _coupon_pickers(request, form: CheckoutForm, preview: CheckoutPreview) -> dict[str, str]:
+    """Offer the buyer's usable coupons of each kind the store takes; returns the preview's coupon errors."""
+    rules = preview.policy.policy.coupons
+    offered = {str(kind) for kind in (rules.kinds or [])} if rules.enabled else set()
+    for kind in ("product", "shipping"):
+        field = f"{kind}_coupon_id"
+        if kind not in offered:
+            del form.fields[field]
+            continue
+        usable = coupons_usable(user=request.user, kind=kind)
+        form.fields[field].widget.choices = [("", "No coupon")] + [(c.pk, c.label) for c in usable]
+    fields = ("product_coupon_id", "shipping_coupon_id")
+    return {e.field: e.message for e in preview.errors if e.field in fields}
+
+
 def _render(request, form: CheckoutForm, preview: CheckoutPreview, *, status: int = 200):
     policy = preview.policy.policy
+    coupon_errors = _coupon_pickers(request, form, preview)
     no_shipping = preview.address is not None and not preview.shipping
     context = {
         "form": form,
@@ -134,6 +159,7 @@ def _render(request, form: CheckoutForm, preview: CheckoutPreview, *, status: in
         "incoterm": preview.quote.incoterm,
         # The address is served by no method: say why next to the methods, and do not offer to place.
         "shipping_problem": preview.quote.problem if no_shipping else "",
+        "coupon_errors": {} if form.is_bound else coupon_errors,  # a bound form shows its own errors
     }
     # htmx gets the totals, with the shipping methods and the place button swapped out of band.
     template = "storefront/checkout/_review.html" if is_htmx(request) else "storefront/checkout/checkout.html"
@@ -189,6 +215,8 @@ def checkout(request):
             remark=data["remark"],
             commercial_invoice=data.get("commercial_invoice", False),
             expected_total=data["expected_total"],
+            product_coupon_id=data.get("product_coupon_id"),
+            shipping_coupon_id=data.get("shipping_coupon_id"),
         )
     except ApplicationError as exc:
         fresh = {}
