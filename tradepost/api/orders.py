@@ -13,7 +13,7 @@ from tradepost.api.accounts import AddressOut
 from tradepost.api.auth import member, require_desk
 from tradepost.api.cart import CartLineOut, path_text, render_cart
 from tradepost.api.promotions import DiscountOut, discounts_out
-from tradepost.api.schemas import In
+from tradepost.api.schemas import In, page_of
 from tradepost.cart.services import MAX_QUANTITY
 from tradepost.checkout.services import MAX_REMARK, checkout_place, checkout_preview
 from tradepost.core.exceptions import NotFound, ValidationFailed
@@ -628,11 +628,6 @@ def require_any_desk(request, *desks: str) -> None:
     require_desk(request, desks[-1])
 
 
-def _page(queryset, page: int, per_page: int) -> tuple[list, int]:
-    total = queryset.count()
-    return list(queryset[(page - 1) * per_page : page * per_page]), total
-
-
 # --- Checkout ---------------------------------------------------------------------------------------------
 
 
@@ -710,7 +705,7 @@ def checkout(
 def order_list(
     request, page: int = Query(1, ge=1, le=10_000), per_page: int = Query(20, ge=1, le=MAX_PER_PAGE)
 ):
-    orders, total = _page(selectors.orders_for_buyer(user=request.auth), page, per_page)
+    orders, total = page_of(selectors.orders_for_buyer(user=request.auth), page, per_page)
     return {"items": [render_summary(o) for o in orders], "page": page, "per_page": per_page, "total": total}
 
 
@@ -769,7 +764,7 @@ def review_queue(
 ):
     """Paid orders waiting for review or on hold, the nearest dispatch deadline first."""
     require_desk(request, Desk.FULFILMENT)
-    orders, total = _page(selectors.review_queue(), page, per_page)
+    orders, total = page_of(selectors.review_queue(), page, per_page)
     items = [{**render_summary(o), "buyer_email": o.user.email, "paid_at": o.paid_at} for o in orders]
     return {"items": items, "page": page, "per_page": per_page, "total": total}
 

@@ -28,3 +28,9 @@ class In(Schema):
         if isinstance(value, list):
             return [_check_text(item) if isinstance(item, str) else item for item in value]
         return value
+
+
+def page_of(queryset, page: int, per_page: int) -> tuple[list, int]:
+    """One page of a list endpoint's rows and the total count (page numbers start at 1)."""
+    total = queryset.count()
+    return list(queryset[(page - 1) * per_page : page * per_page]), total

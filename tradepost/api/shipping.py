@@ -3,7 +3,6 @@ and the carriers' tracking feed."""
 
 from dataclasses import replace
 from datetime import datetime
-from types import SimpleNamespace
 
 from django_countries import countries
 from ninja import Query, Router, Schema, Status
@@ -23,10 +22,9 @@ from tradepost.api.orders import (
     render_summary,
     shipping_option_out,
 )
-from tradepost.api.schemas import In
+from tradepost.api.schemas import In, page_of
 from tradepost.cart.selectors import cart_view
 from tradepost.cart.services import MAX_LINES, MAX_QUANTITY, cart_for
-from tradepost.catalog.models import Product, ProductStatus
 from tradepost.core.exceptions import FieldError, ValidationFailed
 from tradepost.orders.selectors import order_for_staff
 from tradepost.policies.selectors import policy_active
@@ -190,27 +188,7 @@ def _caller(request):
 
 
 def _quote_items(rows: list[QuoteItemIn]) -> list:
-    """Shipping items for the SKUs asked about; errors name `items[i].sku` and `items[i].quantity`."""
-    skus = {row.sku for row in rows}
-    products = {
-        p.sku: p for p in Product.objects.filter(sku__in=skus).exclude(status=ProductStatus.NOT_FOR_SALE)
-    }
-    errors = []
-    for n, row in enumerate(rows):
-        if row.sku not in products:
-            errors.append(
-                FieldError(f"items[{n}].sku", f"No product with SKU {row.sku!r}.", "product_not_found")
-            )
-        if not 1 <= row.quantity <= MAX_QUANTITY:
-            errors.append(
-                FieldError(
-                    f"items[{n}].quantity", f"Between 1 and {MAX_QUANTITY:,} units.", "invalid_quantity"
-                )
-            )
-    if errors:
-        raise ValidationFailed("Some items cannot be quoted.", errors=errors)
-    lines = [SimpleNamespace(product=products[row.sku], quantity=row.quantity) for row in rows]
-    return selectors.items_for_lines(lines)
+    return selectors.items_for_skus([(row.sku, row.quantity) for row in rows])
 
 
 def _cart_items(request, user) -> list:
@@ -219,11 +197,6 @@ def _cart_items(request, user) -> list:
     if not lines:
         raise ValidationFailed("The cart is empty: send the items to quote.", field="items", code="required")
     return selectors.items_for_lines(lines)
-
-
-def _page(queryset, page: int, per_page: int) -> tuple[list, int]:
-    total = queryset.count()
-    return list(queryset[(page - 1) * per_page : page * per_page]), total
 
 
 def render_shipment(shipment, order, *, staff: bool = False) -> dict:
@@ -335,7 +308,7 @@ def dispatch_queue(
 ):
     """Paid orders not fully shipped; `clock` says whether the dispatch deadline is broken or near."""
     require_desk(request, Desk.FULFILMENT)
-    orders, total = _page(selectors.dispatch_queue(), page, per_page)
+    orders, total = page_of(selectors.dispatch_queue(), page, per_page)
     items = [
         {
             **render_summary(o),
@@ -402,7 +375,7 @@ def stale_shipments(
     per_page: int = Query(50, ge=1, le=MAX_PER_PAGE),
 ):
     require_desk(request, Desk.FULFILMENT)
-    shipments, total = _page(selectors.stale_shipments(days=days), page, per_page)
+    shipments, total = page_of(selectors.stale_shipments(days=days), page, per_page)
     items = [
         {**render_order_shipment(s), "order": s.order.number, "note": s.note, "last_news_at": s.last_news_at}
         for s in shipments

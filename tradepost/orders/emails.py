@@ -19,24 +19,22 @@ SUBJECTS = {
 }
 
 
-def _shipping_context(order, kind: str, message: str) -> dict:
-    """The parcels for the shipping emails; "shipped" is about the parcel its message names."""
+def _shipping_context(order, kind: str, shipment_number: str) -> dict:
+    """The parcels for the shipping emails; "shipped" is about the parcel it was queued for."""
     if kind not in ("shipped", "delivered"):
         return {}
     from tradepost.shipping.selectors import shipments_for_order
 
     shipments = shipments_for_order(order)
-    # Sent after commit, maybe after a later parcel left too: find this email's parcel by its number
-    # ("Parcel TP-…-2 shipped …"), and fall back to the latest one.
+    # Sent after commit, maybe after a later parcel left too: the parcel is named, not "the latest".
     shipment = next(
-        (s for s in reversed(shipments) if f"Parcel {s.number} " in message),
-        shipments[-1] if shipments else None,
+        (s for s in shipments if s.number == shipment_number), shipments[-1] if shipments else None
     )
     to_ship = [line for line in order.lines.all() if line.quantity_to_ship]
     return {"shipments": shipments, "shipment": shipment, "to_ship": to_ship}
 
 
-def order_email_send(*, order_id: int, kind: str, message: str = "") -> bool:
+def order_email_send(*, order_id: int, kind: str, message: str = "", shipment: str = "") -> bool:
     """Render and send one order email; returns False when the order or kind is unknown."""
     from tradepost.orders.models import Order
 
@@ -57,7 +55,7 @@ def order_email_send(*, order_id: int, kind: str, message: str = "") -> bool:
         "store_tz": policy.store.timezone,  # promised dates are working days at the warehouse
         "dispatch": policy.dispatch,
         "site_url": settings.SITE_URL.rstrip("/"),
-        **_shipping_context(order, kind, message),
+        **_shipping_context(order, kind, shipment),
     }
     text = render_to_string(f"orders/email/{kind}.txt", context)
     html = render_to_string(f"orders/email/{kind}.html", context)
@@ -72,7 +70,7 @@ def order_email_send(*, order_id: int, kind: str, message: str = "") -> bool:
     return True
 
 
-def order_email_queue(*, order, kind: str, message: str = "") -> None:
+def order_email_queue(*, order, kind: str, message: str = "", shipment: str = "") -> None:
     """Send after the surrounding transaction commits (through Celery when a broker is configured).
 
     `robust`: a mail server that is down is logged, never turned into an error for a buyer whose order
@@ -81,4 +79,4 @@ def order_email_queue(*, order, kind: str, message: str = "") -> None:
     from tradepost.orders.tasks import send_order_email
 
     order_id = order.pk
-    transaction.on_commit(lambda: send_order_email.delay(order_id, kind, message), robust=True)
+    transaction.on_commit(lambda: send_order_email.delay(order_id, kind, message, shipment), robust=True)

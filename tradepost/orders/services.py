@@ -580,7 +580,7 @@ def order_record_shipment(*, order: Order, actor, fully_shipped: bool, message: 
             order=order, kind=OrderEvent.Kind.SHIPMENT, actor=actor, message=message, data=data, at=at
         )
     order.save(update_fields=fields)
-    order_email_queue(order=order, kind="shipped", message=message)
+    order_email_queue(order=order, kind="shipped", message=message, shipment=data.get("shipment", ""))
     return order
 
 

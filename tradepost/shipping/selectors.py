@@ -9,6 +9,9 @@ from django.db.models import Case, DateTimeField, F, Prefetch, QuerySet, Value, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from tradepost.cart.services import MAX_QUANTITY
+from tradepost.catalog.models import Product, ProductStatus
+from tradepost.core.exceptions import FieldError, NotFound, ValidationFailed
 from tradepost.orders.models import Order, OrderStatus
 from tradepost.policies.schema import StorePolicy
 from tradepost.policies.selectors import store_calendar
@@ -163,6 +166,34 @@ def items_for_lines(lines) -> list[Item]:
     ]
 
 
+def items_for_skus(rows: list[tuple[str, int]]) -> list[Item]:
+    """Shipping items for (SKU, quantity) pairs of products on sale (one query); errors name
+    `items[i].sku` and `items[i].quantity`."""
+    products = {
+        p.sku: p
+        for p in Product.objects.filter(sku__in={sku for sku, _ in rows}).exclude(
+            status=ProductStatus.NOT_FOR_SALE
+        )
+    }
+    errors = []
+    for n, (sku, quantity) in enumerate(rows):
+        if sku not in products:
+            errors.append(FieldError(f"items[{n}].sku", f"No product with SKU {sku!r}.", "product_not_found"))
+        if not 1 <= quantity <= MAX_QUANTITY:
+            errors.append(
+                FieldError(
+                    f"items[{n}].quantity", f"Between 1 and {MAX_QUANTITY:,} units.", "invalid_quantity"
+                )
+            )
+    if errors:
+        raise ValidationFailed("Some items cannot be quoted.", errors=errors)
+    p = products
+    return [
+        Item(p[sku].weight_grams, p[sku].length_mm, p[sku].width_mm, p[sku].height_mm, quantity)
+        for sku, quantity in rows
+    ]
+
+
 # --- Shipments -------------------------------------------------------------------------------------------
 
 
@@ -178,20 +209,7 @@ def shipments_for_order(order: Order) -> list[Shipment]:
     )
 
 
-def shipment_for_buyer(*, user, number: str) -> Shipment:
-    from tradepost.core.exceptions import NotFound
-
-    shipment = (
-        Shipment.objects.filter(number=number, order__user=user).select_related("carrier", "service").first()
-    )
-    if shipment is None:
-        raise NotFound("No such shipment.", code="shipment_not_found")
-    return shipment
-
-
 def shipment_for_staff(*, number: str) -> Shipment:
-    from tradepost.core.exceptions import NotFound
-
     shipment = Shipment.objects.filter(number=number).select_related("carrier", "service", "order").first()
     if shipment is None:
         raise NotFound("No such shipment.", code="shipment_not_found")

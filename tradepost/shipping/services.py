@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from tradepost.core.exceptions import Conflict, FieldError, ValidationFailed
-from tradepost.orders.models import ChangeProposal, Order, OrderLine
+from tradepost.invoices.services import invoice_issue_if_due
+from tradepost.orders.events import order_event_record
+from tradepost.orders.models import ChangeProposal, Order, OrderEvent, OrderLine, OrderStatus
 from tradepost.orders.services import order_lock, order_policy, order_record_delivery, order_record_shipment
 from tradepost.policies.selectors import store_calendar
 from tradepost.shipping.calculations import transit_window
@@ -206,16 +208,8 @@ def _shipment_create(*, order, actor, chosen_service, tracking_number, quantitie
             at=now,
         )
         if first:
-            _issue_invoice(order, actor)
+            invoice_issue_if_due(order=order, actor=actor)
     return shipment
-
-
-def _issue_invoice(order: Order, actor) -> None:
-    try:
-        from tradepost.invoices.services import invoice_issue_if_due
-    except ImportError:  # the invoices app is optional until it is installed
-        return
-    invoice_issue_if_due(order=order, actor=actor)
 
 
 # --- Tracking ----------------------------------------------------------------------------------------------
@@ -410,7 +404,7 @@ def _record_for_order(
         touched[event.shipment.pk] = event.shipment
     for shipment in touched.values():
         _refresh_shipment(shipment, order=order, actor=actor, result=result)
-    if touched and order.status == "shipped":
+    if touched and order.status == OrderStatus.SHIPPED:
         pending = Shipment.objects.filter(order=order, delivered_at__isnull=True).exists()
         if not pending:
             last = Shipment.objects.filter(order=order).aggregate(last=Max("delivered_at"))["last"]
@@ -433,9 +427,6 @@ def _refresh_shipment(shipment: Shipment, *, order: Order, actor, result: Tracki
     if shipment.delivered_at is None and delivered is not None:
         fields["delivered_at"] = delivered
         result.delivered_shipments.append(shipment.number)
-        from tradepost.orders.events import order_event_record
-        from tradepost.orders.models import OrderEvent
-
         order_event_record(
             order=order,
             kind=OrderEvent.Kind.TRACKING,
