@@ -67,8 +67,13 @@ def checkout_preview(
     payment_method: str | None = None,
     product_coupon_id: int | None = None,
     shipping_coupon_id: int | None = None,
+    shipping_fallback: bool = False,
 ) -> CheckoutPreview:
-    """What the order would be now: priced lines, options, totals, and what still stops it being placed."""
+    """What the order would be now: priced lines, options, totals, and what still stops it being placed.
+
+    With `shipping_fallback` (a review after the buyer changed the address), a method the address is not
+    offered gives way to the cheapest one, as when none is chosen; placing never falls back.
+    """
     active = policy_active()
     policy = active.policy
     view = cart_view(cart_for(user=user))
@@ -91,7 +96,9 @@ def checkout_preview(
         items=items_for_lines(view.lines),
     )
     # No choice yet: the first option (the cheapest) is preselected, and shown before anything is placed.
-    choice = quote.get(shipping_method) if shipping_method else (quote.options[0] if quote.options else None)
+    choice = quote.get(shipping_method) if shipping_method else None
+    if choice is None and (shipping_fallback or not shipping_method) and quote.options:
+        choice = quote.options[0]
     if address is not None and not quote.options:
         errors.append(FieldError("shipping_method", quote.problem, "no_shipping"))
     elif address is not None and choice is None:

@@ -379,3 +379,20 @@ def test_events_from_before_the_parcel_left_and_unknown_carriers_are_refused(buy
     assert early.value.errors[0].field == "at"
     order.refresh_from_db()
     assert order.status == OrderStatus.SHIPPED and order.delivered_at is None
+
+
+def test_a_method_not_offered_for_the_address_falls_back_only_on_review(buyer):
+    from tradepost.checkout.services import checkout_preview
+    from tradepost.orders.tests.factories import fill_cart
+
+    shop("wholesale")  # Hong Kong Post and DHL
+    fill_cart(buyer, {LM317: 10})
+    address = make_address(buyer)
+    kept = checkout_preview(user=buyer, address_id=address.pk, shipping_method="ups.saver")
+    assert kept.shipping_choice is None
+    assert {e.field for e in kept.errors} >= {"shipping_method"}
+    review = checkout_preview(
+        user=buyer, address_id=address.pk, shipping_method="ups.saver", shipping_fallback=True
+    )
+    assert review.shipping_choice == review.shipping[0]
+    assert "shipping_method" not in {e.field for e in review.errors}

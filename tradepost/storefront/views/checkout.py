@@ -90,25 +90,16 @@ def _int_or_none(value) -> int | None:
 
 def _preview(user, data, *, fall_back: bool = False) -> CheckoutPreview:
     """The service's preview of what is chosen; with `fall_back`, a shipping method not offered for the
-    address (chosen for another one) gives way to the preselected cheapest, as on a fresh page."""
-    address_id = _int_or_none(data.get("address_id"))
-    payment_method = data.get("payment_method") or None
-    coupons = {
-        "product_coupon_id": _int_or_none(data.get("product_coupon_id")),
-        "shipping_coupon_id": _int_or_none(data.get("shipping_coupon_id")),
-    }
-    preview = checkout_preview(
+    address (chosen for another one) gives way to the cheapest, as on a fresh page."""
+    return checkout_preview(
         user=user,
-        address_id=address_id,
+        address_id=_int_or_none(data.get("address_id")),
         shipping_method=data.get("shipping_method") or None,
-        payment_method=payment_method,
-        **coupons,
+        payment_method=data.get("payment_method") or None,
+        product_coupon_id=_int_or_none(data.get("product_coupon_id")),
+        shipping_coupon_id=_int_or_none(data.get("shipping_coupon_id")),
+        shipping_fallback=fall_back,
     )
-    if fall_back and preview.shipping_choice is None and preview.shipping:
-        preview = checkout_preview(
-            user=user, address_id=address_id, shipping_method=None, payment_method=payment_method, **coupons
-        )
-    return preview
 
 
 def _first_view(user, addresses) -> tuple[dict, CheckoutPreview]:
@@ -116,10 +107,7 @@ def _first_view(user, addresses) -> tuple[dict, CheckoutPreview]:
     default = next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
     initial = {"address_id": default.pk if default else None, "idempotency_key": uuid.uuid4().hex}
     preview = _preview(user, initial)
-    if preview.shipping_choice is None and preview.shipping:
-        initial["shipping_method"] = preview.shipping[0].code
-        preview = _preview(user, initial)
-    elif preview.shipping_choice is not None:
+    if preview.shipping_choice is not None:  # the service preselects the cheapest
         initial["shipping_method"] = preview.shipping_choice.code
     initial["expected_total"] = preview.totals.total
     return initial, preview
