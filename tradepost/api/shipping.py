@@ -370,7 +370,12 @@ def shipment_create(request, number: str, payload: ShipmentIn):
 )
 def stale_shipments(
     request,
-    days: int = Query(7, ge=1, le=90, description="Days without a tracking event."),
+    days: int = Query(
+        selectors.STALE_DAYS_DEFAULT,
+        ge=selectors.STALE_DAYS_MIN,
+        le=selectors.STALE_DAYS_MAX,
+        description="Days without a tracking event.",
+    ),
     page: int = Query(1, ge=1, le=10_000),
     per_page: int = Query(50, ge=1, le=MAX_PER_PAGE),
 ):

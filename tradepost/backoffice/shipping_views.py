@@ -28,6 +28,9 @@ from tradepost.shipping import imports
 from tradepost.shipping.models import CarrierService, TrackingStatus
 from tradepost.shipping.selectors import (
     SHIPPABLE,
+    STALE_DAYS_DEFAULT,
+    STALE_DAYS_MAX,
+    STALE_DAYS_MIN,
     dispatch_queue,
     services_active,
     shipment_for_staff,
@@ -38,7 +41,6 @@ from tradepost.shipping.services import MAX_BATCH, shipment_create, shipment_mar
 
 PAGE_SIZE = 50
 RECENT_SHIPMENTS = 100
-STALE_DAYS_DEFAULT, STALE_DAYS_MIN, STALE_DAYS_MAX = 7, 1, 90
 SHOWN_ERRORS = 500
 
 
@@ -137,16 +139,11 @@ class ShipForm(forms.Form):
         return {line.pk: self.cleaned_data.get(f"line_{line.pk}") or 0 for line in self.lines}
 
 
-def _active_services() -> list[CarrierService]:
-    # The choice list only; whether a service may carry this order is shipment_create's decision.
-    return services_active()
-
-
 @desk_required(Desk.FULFILMENT)
 @require_http_methods(["GET", "POST"])
 def ship_order(request, number: str):
     order = _order(number)
-    services = _active_services()
+    services = services_active()  # whether one may carry this order is shipment_create's decision
     if request.method == "GET":
         form = ShipForm(order=order, services=services)
         return _render_ship(request, order, form)

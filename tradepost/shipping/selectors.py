@@ -248,6 +248,10 @@ def dispatch_queue(
     )
 
 
+# The lost-parcel suspect list: days without tracking news, by default and at most.
+STALE_DAYS_DEFAULT, STALE_DAYS_MIN, STALE_DAYS_MAX = 7, 1, 90
+
+
 def stale_shipments(*, days: int, now: datetime | None = None) -> QuerySet[Shipment]:
     """Undelivered parcels with no tracking news for `days` days: suspects for a lost-parcel claim."""
     now = now or timezone.now()
