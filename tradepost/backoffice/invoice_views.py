@@ -1,12 +1,13 @@
 """Commercial invoice downloads for the fulfilment and finance desks (anyone else finds nothing: 404)."""
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.views.decorators.http import require_GET
 
 from tradepost.accounts.roles import Desk, user_has_desk
+from tradepost.api.invoices import pdf_response
 from tradepost.core.exceptions import NotFound
-from tradepost.invoices import selectors, services
+from tradepost.invoices import selectors
 
 INVOICE_DESKS = (Desk.FULFILMENT, Desk.FINANCE)
 
@@ -22,7 +23,4 @@ def invoice_download(request, number: str):
         invoice = selectors.invoice_for_staff(number=number)
     except NotFound:
         raise Http404 from None
-    response = HttpResponse(services.invoice_pdf(invoice=invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_response(invoice)

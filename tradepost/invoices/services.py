@@ -15,6 +15,7 @@ from tradepost.core.exceptions import Conflict, NotFound
 from tradepost.invoices.calculations import invoice_number, request_deadline
 from tradepost.invoices.documents import document_data, document_pdf
 from tradepost.invoices.models import Invoice, InvoiceSequence
+from tradepost.invoices.selectors import invoice_of_order
 from tradepost.orders.events import order_event_record
 from tradepost.orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from tradepost.orders.services import order_lock, order_policy
@@ -33,10 +34,6 @@ def _take_number(year: int) -> int:
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
     return sequence.last_number
-
-
-def _existing(order: Order) -> Invoice | None:
-    return Invoice.objects.filter(order=order).defer("pdf").first()
 
 
 def _request_origin(order: Order, automatic: bool) -> tuple:
@@ -95,7 +92,7 @@ def invoice_issue_if_due(*, order: Order, actor) -> Invoice | None:
     automatic = order_policy(order).invoices.commercial_invoice == CommercialInvoice.ALWAYS
     if not automatic and not order.commercial_invoice_requested:
         return None
-    existing = _existing(order)
+    existing = invoice_of_order(order)
     if existing is not None:
         return existing
     requested_at, requested_by_id = _request_origin(order, automatic)
@@ -119,7 +116,7 @@ def invoice_request(*, order: Order, user) -> Invoice | None:
     order = order_lock(order)
     if user is None or order.user_id != user.pk:
         raise NotFound("No such order.", code="order_not_found")
-    existing = _existing(order)
+    existing = invoice_of_order(order)
     if existing is not None:
         return existing
     if order.status == OrderStatus.CANCELLED:

@@ -22,9 +22,14 @@ def _detail_query() -> QuerySet[Order]:
     )
 
 
+def _storable(number) -> bool:
+    """Whether an order number from a URL can even be looked up (no database stores NUL)."""
+    return isinstance(number, str) and "\x00" not in number
+
+
 def order_for_buyer(*, user, number: str) -> Order:
     """The buyer's own order with lines, payments and proposals; another buyer's is the same 404."""
-    if user is None or not user.is_authenticated or not isinstance(number, str):
+    if user is None or not user.is_authenticated or not _storable(number):
         raise NotFound("No such order.", code="order_not_found")
     order = _detail_query().filter(number=number, user=user).first()
     if order is None:
@@ -33,7 +38,7 @@ def order_for_buyer(*, user, number: str) -> Order:
 
 
 def order_for_staff(*, number: str) -> Order:
-    order = _detail_query().filter(number=number).first() if isinstance(number, str) else None
+    order = _detail_query().filter(number=number).first() if _storable(number) else None
     if order is None:
         raise NotFound("No such order.", code="order_not_found")
     return order

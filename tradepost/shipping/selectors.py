@@ -210,7 +210,11 @@ def shipments_for_order(order: Order) -> list[Shipment]:
 
 
 def shipment_for_staff(*, number: str) -> Shipment:
-    shipment = Shipment.objects.filter(number=number).select_related("carrier", "service", "order").first()
+    shipment = None
+    if isinstance(number, str) and "\x00" not in number:  # no database stores NUL
+        shipment = (
+            Shipment.objects.filter(number=number).select_related("carrier", "service", "order").first()
+        )
     if shipment is None:
         raise NotFound("No such shipment.", code="shipment_not_found")
     return shipment

@@ -101,6 +101,14 @@ def test_a_download_before_issue_is_404(client, buyer, order):
     assert client.get(f"/account/orders/{order.number}/invoice.pdf").status_code == 404
 
 
+def test_a_number_no_database_can_store_is_404_not_a_server_error(client, buyer, order):
+    client.force_login(buyer)
+    assert client.post("/account/orders/TP%00x/invoice/").status_code == 404
+    assert client.get("/account/orders/TP%00x/invoice.pdf").status_code == 404
+    client.force_login(staff_member())
+    assert client.get("/desk/orders/TP%00x/invoice.pdf").status_code == 404
+
+
 # --- Back office ----------------------------------------------------------------------------------------
 
 

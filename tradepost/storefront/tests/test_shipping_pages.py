@@ -381,3 +381,13 @@ def test_another_buyers_shipped_order_is_not_found(client, signed_in, buyer, oth
     client.force_login(other_buyer)
     response = client.get(f"/account/orders/{order.number}/")
     assert response.status_code == 404 and "1ZMINE0001" not in response.content.decode()
+
+
+def test_a_number_no_database_can_store_is_404_on_order_and_desk_pages(client, buyer):
+    from tradepost.orders.tests.factories import staff_member
+
+    client.force_login(buyer)
+    assert client.get("/account/orders/TP%00x/").status_code == 404
+    client.force_login(staff_member(desks=("fulfilment",)))
+    assert client.get("/desk/orders/TP%00x/").status_code == 404
+    assert client.post("/desk/shipping/shipments/TP%00x-1/delivered/", {}).status_code == 404

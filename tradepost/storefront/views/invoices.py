@@ -3,11 +3,12 @@ Another buyer's order, or an order without an invoice, is 404."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from tradepost.api.invoices import pdf_response
 from tradepost.core.exceptions import ApplicationError, NotFound
 from tradepost.invoices import selectors, services
 from tradepost.orders.selectors import order_for_buyer
@@ -40,7 +41,4 @@ def invoice_download(request, number: str):
         invoice = selectors.invoice_for_buyer(user=request.user, number=number)
     except NotFound:
         raise Http404 from None
-    response = HttpResponse(services.invoice_pdf(invoice=invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_response(invoice)
