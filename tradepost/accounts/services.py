@@ -48,9 +48,7 @@ def _event(*, user, kind, actor=None, ip=None, **data) -> AccountEvent:
     return AccountEvent.objects.create(user=user, actor=actor, kind=kind, ip_address=ip, data=data)
 
 
-def _limit(name: str) -> ratelimit.Limit:
-    attempts, window = getattr(settings, name)
-    return ratelimit.Limit(scope=name.lower(), attempts=attempts, window_seconds=window)
+_limit = ratelimit.limit_from_setting
 
 
 # --- registration and the user agreement -----------------------------------------------------------------

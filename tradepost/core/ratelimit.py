@@ -4,6 +4,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 
 
@@ -48,3 +49,9 @@ def record(limit: Limit, identity: str | None) -> int:
 def reset(limit: Limit, identity: str | None) -> None:
     if identity:
         cache.delete(_key(limit, identity, time.time()))
+
+
+def limit_from_setting(name: str) -> Limit:
+    """The limit a setting `(attempts, window_seconds)` names; the setting's name is its scope."""
+    attempts, window = getattr(settings, name)
+    return Limit(scope=name.lower(), attempts=attempts, window_seconds=window)

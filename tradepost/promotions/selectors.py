@@ -24,7 +24,7 @@ class AppliedCoupon:
 def coupon_wallet(*, user) -> list[Coupon]:
     """Every coupon the user owns: usable first (soonest to expire first), then the rest."""
     now = timezone.now()
-    coupons = list(Coupon.objects.filter(owner=user).select_related("campaign", "used_by_order"))
+    coupons = list(Coupon.objects.filter(owner=user).select_related("used_by_order"))
     return sorted(
         coupons,
         key=lambda c: (
@@ -44,10 +44,6 @@ def coupons_usable(*, user, kind: str) -> list[Coupon]:
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=now))
         .order_by("valid_until", "pk")
     )
-
-
-def order_discounts(*, order) -> list[OrderDiscount]:
-    return list(OrderDiscount.objects.filter(order=order))
 
 
 def order_discount_for_goods(*, order, goods: Decimal) -> Decimal:

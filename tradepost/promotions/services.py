@@ -5,7 +5,6 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -26,10 +25,6 @@ from tradepost.promotions.selectors import AppliedCoupon, order_discount_for_goo
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and retyped
 CODE_LENGTH = 20  # 32^20 = 2^100 codes: guessing is hopeless, and rate-limited besides
 # (attempts, window seconds); settings may override with THROTTLE_COUPON_CODE_PER_ACCOUNT / _PER_IP.
-DEFAULT_LIMITS = {
-    "THROTTLE_COUPON_CODE_PER_ACCOUNT": (10, 15 * 60),
-    "THROTTLE_COUPON_CODE_PER_IP": (30, 15 * 60),
-}
 
 
 class CodeError(ValidationFailed):
@@ -103,12 +98,11 @@ def coupon_grant(*, user, campaign: Campaign, actor, valid_until=None, note: str
     return coupon
 
 
-def _limits():
-    out = []
-    for name, default in DEFAULT_LIMITS.items():
-        attempts, window = getattr(settings, name, default)
-        out.append(ratelimit.Limit(scope=name.lower(), attempts=attempts, window_seconds=window))
-    return out
+def _limits() -> list[ratelimit.Limit]:
+    return [
+        ratelimit.limit_from_setting("THROTTLE_COUPON_CODE_PER_ACCOUNT"),
+        ratelimit.limit_from_setting("THROTTLE_COUPON_CODE_PER_IP"),
+    ]
 
 
 def _lookup(*, user, code: str, ip: str | None) -> tuple[CampaignCode, object]:
@@ -145,24 +139,6 @@ def coupon_redeem(*, user, code: str, ip: str | None = None) -> Coupon:
     row, policy = _lookup(user=user, code=code, ip=ip)
     if row.campaign.kind == Campaign.Kind.COUPON_CODE:
         return _coupon_code_redeem(user=user, code_row=row)
-    return _promotion_code_exchange(
-        user=user, code_row=row, validity_days=policy.coupons.promotion_code_validity_days
-    )
-
-
-def coupon_code_redeem(*, user, code: str, ip: str | None = None) -> Coupon:
-    """Redeem a shared coupon code: once per buyer, within the campaign's usage limit."""
-    row, _ = _lookup(user=user, code=code, ip=ip)
-    if row.campaign.kind != Campaign.Kind.COUPON_CODE:
-        raise CodeError("This is a promotion code, not a coupon code.", field="code", code="code_invalid")
-    return _coupon_code_redeem(user=user, code_row=row)
-
-
-def promotion_code_exchange(*, user, code: str, ip: str | None = None) -> Coupon:
-    """Exchange a single-use promotion code for one coupon, valid for the policy's days from now."""
-    row, policy = _lookup(user=user, code=code, ip=ip)
-    if row.campaign.kind != Campaign.Kind.PROMOTION_CODE:
-        raise CodeError("This is a coupon code, not a promotion code.", field="code", code="code_invalid")
     return _promotion_code_exchange(
         user=user, code_row=row, validity_days=policy.coupons.promotion_code_validity_days
     )
@@ -245,7 +221,7 @@ def coupon_revoke(*, coupon: Coupon, actor, reason: str = "") -> Coupon:
     )
     if not updated:
         raise Conflict("Only an available coupon can be revoked.", code="not_revocable")
-    coupon.refresh_from_db()
+    coupon.state = CouponState.REVOKED
     _event(coupon, CouponEvent.Kind.REVOKED, actor, reason or "Revoked.")
     return coupon
 

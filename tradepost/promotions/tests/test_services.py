@@ -13,11 +13,9 @@ from tradepost.orders.tests.factories import activate, fill_cart, make_address, 
 from tradepost.promotions.models import Campaign, CampaignCode, Coupon, CouponEvent, OrderDiscount
 from tradepost.promotions.services import (
     campaign_codes_generate,
-    coupon_code_redeem,
     coupon_grant,
     coupon_redeem,
     coupon_revoke,
-    promotion_code_exchange,
 )
 from tradepost.promotions.tests.factories import give, make_campaign, make_code
 
@@ -43,7 +41,7 @@ def test_codes_are_long_random_and_stored_hashed(store):
 
 def test_coupon_code_redeems_once_per_buyer(store, buyer):
     campaign, code = make_code(value="7.50", min_spend="20.00")
-    coupon = coupon_code_redeem(user=buyer, code=code.lower())  # case and dashes don't matter
+    coupon = coupon_redeem(user=buyer, code=code.lower())  # case and dashes don't matter
     assert (coupon.owner, coupon.kind, coupon.value, coupon.min_spend) == (
         buyer,
         "product",
@@ -96,7 +94,7 @@ def test_guessing_is_rate_limited_per_ip(store, buyer, other_buyer, settings):
 def test_promotion_code_gives_a_coupon_for_the_policy_days(store, buyer, other_buyer):
     _, code = make_code("promotion_code", coupon_kind="shipping", value_type="full_shipping", value="0")
     before = timezone.now()
-    coupon = promotion_code_exchange(user=buyer, code=code)
+    coupon = coupon_redeem(user=buyer, code=code)
     assert coupon.kind == "shipping" and coupon.source == "promotion_code"
     assert before + timedelta(days=90) <= coupon.valid_until <= timezone.now() + timedelta(days=90)
     with pytest.raises(ValidationFailed) as exc:

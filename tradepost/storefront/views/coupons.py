@@ -4,13 +4,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from tradepost.core.exceptions import ApplicationError
 from tradepost.core.http import client_ip
 from tradepost.promotions import selectors, services
 from tradepost.storefront.forms import apply_errors
+from tradepost.storefront.views.account import _next_url
 from tradepost.storefront.views.cart import page_status
 
 
@@ -40,9 +40,7 @@ def coupons(request):
             else:
                 messages.success(request, f"Added to your coupons: {coupon.label}.")
                 # Redeemed inline at checkout: back there, where the new coupon is now on offer.
-                back = request.GET.get("next", "")
-                safe = url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure())
-                return redirect(back if back and safe else "storefront:coupons")
+                return redirect(_next_url(request, "storefront:coupons"))
         else:
             status = 400
     return render(
