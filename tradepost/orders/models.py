@@ -46,13 +46,24 @@ class PaymentMethodChoices(models.TextChoices):
     WESTERN_UNION = PaymentMethod.WESTERN_UNION.value, "Western Union"
 
 
+class OrderKind(models.TextChoices):
+    GOODS = "goods", "Goods"
+    MEMBERSHIP = "membership", "Membership"
+
+
 class Order(models.Model):
     number = models.CharField(max_length=16, unique=True, default=new_order_number, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
     status = models.CharField(
         max_length=24, choices=OrderStatus.choices, default=OrderStatus.AWAITING_PAYMENT, db_index=True
     )
+    # Goods are shipped; a membership order has no lines and nothing to ship (memberships app).
+    kind = models.CharField(max_length=12, choices=OrderKind.choices, default=OrderKind.GOODS)
     policy_version = models.ForeignKey("policies.PolicyVersion", on_delete=models.PROTECT, related_name="+")
+    # Decided when the order is placed: a membership bought or lapsed later changes nothing.
+    member_benefits = models.BooleanField(
+        default=False, help_text="The buyer was a member when ordering (member guarantee days)."
+    )
     # A retried submit with the same key returns this order instead of placing a second one.
     idempotency_key = models.CharField(max_length=100)
     currency = models.CharField(max_length=3, default="USD")
@@ -145,7 +156,10 @@ class Order(models.Model):
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
+    # Empty for a part the catalog does not list (a quoted unlisted or customized part).
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # What the buyer saw when ordering, kept even if the catalog changes.
     sku = models.CharField(max_length=64)
     mpn = models.CharField(max_length=80)
