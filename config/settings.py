@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "tradepost.shipping",
     "tradepost.invoices",
     "tradepost.promotions",
+    "tradepost.reviews",
     "tradepost.api",
     "tradepost.storefront",
     "tradepost.backoffice",
