@@ -4,6 +4,7 @@ Shipments and tracking events change only through shipping.services (the shippin
 Whole rate tables are easier to replace with the CSV import on the shipping desk.
 """
 
+from django import forms
 from django.contrib import admin
 from django.utils.html import format_html
 
@@ -20,8 +21,27 @@ from tradepost.shipping.models import (
 )
 
 
+class CarrierServiceInlineForm(forms.ModelForm):
+    """Model validation leaves out an inline's parent key, so the one-code-per-carrier constraint would
+    only fail at the database (a 500); check it here against the carrier being edited."""
+
+    class Meta:
+        model = CarrierService
+        fields = "__all__"
+
+    def validate_unique(self):
+        super().validate_unique()
+        code = self.cleaned_data.get("code")
+        carrier_id = self.instance.carrier_id
+        if code and carrier_id and "code" not in self.errors:
+            taken = CarrierService.objects.filter(carrier_id=carrier_id, code=code)
+            if taken.exclude(pk=self.instance.pk).exists():
+                self.add_error("code", "This carrier already has a service with this code.")
+
+
 class CarrierServiceInline(admin.TabularInline):
     model = CarrierService
+    form = CarrierServiceInlineForm
     extra = 0
     fields = [
         "code",

@@ -1,12 +1,17 @@
 """Carriers and their services, destination zones, rate tables, shipments and tracking events."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django_countries.fields import CountryField
 
 DEFAULT_VOLUMETRIC_DIVISOR = 5000  # cm³ per kg, what express carriers use
+# A sanity limit on what staff type, not a promise: half a year of working days is beyond any parcel
+# service, and far larger numbers would carry promised dates past what a date can hold.
+MAX_TRANSIT_WORKING_DAYS = 120
+TRACKING_PLACEHOLDER = "{tracking_number}"
 
 
 class Carrier(models.Model):
@@ -25,10 +30,24 @@ class Carrier(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        url = (self.tracking_url or "").strip()
+        if url:
+            if not url.lower().startswith(("https://", "http://")):
+                raise ValidationError(
+                    {"tracking_url": "Start the address with https:// (or http://)."}, code="invalid"
+                )
+            if TRACKING_PLACEHOLDER not in url:
+                raise ValidationError(
+                    {"tracking_url": f"Put {TRACKING_PLACEHOLDER} where the parcel's number goes."},
+                    code="placeholder",
+                )
+        self.tracking_url = url
+
     def tracking_link(self, tracking_number: str) -> str:
         if not self.tracking_url or not tracking_number:
             return ""
-        return self.tracking_url.replace("{tracking_number}", tracking_number)
+        return self.tracking_url.replace(TRACKING_PLACEHOLDER, tracking_number)
 
 
 class CarrierService(models.Model):
@@ -59,6 +78,21 @@ class CarrierService(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier.name} {self.name}"
+
+    def clean(self) -> None:
+        """The transit window as field errors (the check constraint alone names no field)."""
+        errors = {}
+        for name in ("transit_min_working_days", "transit_max_working_days"):
+            value = getattr(self, name)
+            if value is not None and value > MAX_TRANSIT_WORKING_DAYS:
+                errors[name] = f"At most {MAX_TRANSIT_WORKING_DAYS} working days."
+        low, high = self.transit_min_working_days, self.transit_max_working_days
+        if not errors and low is not None and high is not None and low > high:
+            errors["transit_max_working_days"] = (
+                f"The slowest delivery cannot be faster than the quickest ({low} working days)."
+            )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def method_code(self) -> str:

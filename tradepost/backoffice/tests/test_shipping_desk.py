@@ -513,3 +513,80 @@ def test_staff_edit_carriers_zones_and_rates_in_the_admin_and_only_read_parcels(
     data["countries-0-country"] = "GL"
     response = client.post(f"/admin/shipping/zone/{europe.pk}/change/", data)
     assert response.status_code == 302 and europe.countries.filter(country="GL").exists()
+
+
+def _errors_of(response) -> dict[str, list[str]]:
+    """Field name -> messages of the admin form and its inline forms (prefix-less names)."""
+    found: dict[str, list[str]] = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        forms.extend(inline.formset.forms)
+    for form in forms:
+        for name, messages in form.errors.items():
+            found.setdefault(name, []).extend(messages)
+    return found
+
+
+def test_bad_carriers_and_services_in_the_admin_are_field_errors_never_a_server_error(staff):
+    from tradepost.shipping.models import Carrier, CarrierService
+
+    root = Client(raise_request_exception=False)
+    root.force_login(make_user("root@example.com", is_staff=True, is_superuser=True))
+    dhl = Carrier.objects.get(code="dhl")
+    express = dhl.services.get(code="express")
+    service_form = {
+        "carrier": dhl.pk,
+        "code": "economy",
+        "name": "Economy",
+        "transit_min_working_days": "9",
+        "transit_max_working_days": "2",
+        "volumetric_divisor": "5000",
+        "active": "on",
+    }
+    response = root.post("/admin/shipping/carrierservice/add/", service_form)
+    assert response.status_code == 200
+    assert "faster than the quickest" in _errors_of(response)["transit_max_working_days"][0]
+    # A typo of many digits would push promised dates beyond what a date holds: refused on its field.
+    service_form.update(transit_min_working_days="1", transit_max_working_days="99999999")
+    response = root.post("/admin/shipping/carrierservice/add/", service_form)
+    assert response.status_code == 200 and "transit_max_working_days" in _errors_of(response)
+
+    # The carrier page edits its services inline; a code the carrier already uses is the code's error.
+    inline = {
+        "code": "dhl",
+        "name": "DHL",
+        "tracking_url": dhl.tracking_url,
+        "active": "on",
+        "services-TOTAL_FORMS": "1",
+        "services-INITIAL_FORMS": "0",
+        "services-MIN_NUM_FORMS": "0",
+        "services-MAX_NUM_FORMS": "1000",
+        "services-0-carrier": str(dhl.pk),
+        "services-0-code": express.code,
+        "services-0-name": "Express again",
+        "services-0-transit_min_working_days": "1",
+        "services-0-transit_max_working_days": "3",
+        "services-0-volumetric_divisor": "5000",
+        "services-0-active": "on",
+    }
+    response = root.post(f"/admin/shipping/carrier/{dhl.pk}/change/", inline)
+    assert response.status_code == 200, response.status_code
+    assert _errors_of(response)["code"] == ["This carrier already has a service with this code."]
+    inline.update({"services-0-code": "economy", "services-0-transit_min_working_days": "5"})
+    inline["services-0-transit_max_working_days"] = "4"
+    response = root.post(f"/admin/shipping/carrier/{dhl.pk}/change/", inline)
+    assert response.status_code == 200 and "transit_max_working_days" in _errors_of(response)
+    assert not CarrierService.objects.filter(code="economy").exists()
+
+    # Buyers follow the tracking link: it must be a web address with a place for the number.
+    for url, message in (
+        ("javascript:alert(1)", "https://"),
+        ("https://track.example/parcel", "{tracking_number}"),
+    ):
+        inline.update({"tracking_url": url, "services-TOTAL_FORMS": "0"})
+        response = root.post(f"/admin/shipping/carrier/{dhl.pk}/change/", inline)
+        assert response.status_code == 200 and message in _errors_of(response)["tracking_url"][0]
+    inline["tracking_url"] = "https://track.example/parcel/{tracking_number}"
+    assert root.post(f"/admin/shipping/carrier/{dhl.pk}/change/", inline).status_code == 302
+    dhl.refresh_from_db()
+    assert dhl.tracking_link("JD01") == "https://track.example/parcel/JD01"
