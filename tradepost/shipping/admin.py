@@ -27,7 +27,14 @@ class CarrierServiceInlineForm(forms.ModelForm):
 
     class Meta:
         model = CarrierService
-        fields = "__all__"
+        fields = [
+            "code",
+            "name",
+            "transit_min_working_days",
+            "transit_max_working_days",
+            "volumetric_divisor",
+            "active",
+        ]
 
     def validate_unique(self):
         super().validate_unique()
