@@ -11,6 +11,7 @@ from tradepost.api.orders import router as orders_router
 from tradepost.api.payments import router as payments_router
 from tradepost.api.policies import router as policies_router
 from tradepost.api.promotions import router as promotions_router
+from tradepost.api.reviews import router as reviews_router
 from tradepost.api.shipping import router as shipping_router
 
 api = NinjaAPI(
@@ -32,3 +33,4 @@ api.add_router("", payments_router)
 api.add_router("", invoices_router)
 api.add_router("", shipping_router)
 api.add_router("", promotions_router)
+api.add_router("", reviews_router)

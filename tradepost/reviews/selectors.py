@@ -184,3 +184,22 @@ def review_for_staff(*, review_id) -> Review:
 
 def review_history(review: Review) -> list[ReviewEvent]:
     return list(review.events.select_related("actor").order_by("created_at", "id"))
+
+
+def product_reviews_for_sku(
+    *, sku: str, offset: int = 0, limit: int = PRODUCT_PAGE_REVIEWS
+) -> ProductReviews:
+    """product_reviews() of a product the storefront shows, by SKU; unknown or hidden SKUs are 404."""
+    from tradepost.catalog.models import Product, ProductStatus
+
+    product_id = None
+    if isinstance(sku, str) and "\x00" not in sku:
+        product_id = (
+            Product.objects.filter(sku=sku)
+            .exclude(status=ProductStatus.NOT_FOR_SALE)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    if product_id is None:
+        raise NotFound(f"No product with SKU {sku}.", code="product_not_found")
+    return product_reviews(product_id=product_id, offset=offset, limit=limit)
