@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "tradepost.shipping",
     "tradepost.invoices",
     "tradepost.promotions",
+    "tradepost.quotes",
     "tradepost.reviews",
     "tradepost.api",
     "tradepost.storefront",
@@ -141,6 +142,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-orders": {"task": "tradepost.orders.tasks.expire_unpaid_orders", "schedule": 15 * 60},
+    "notify-expiring-quotations": {
+        "task": "tradepost.quotes.tasks.notify_expiring_quotations",
+        "schedule": 15 * 60,
+    },
 }
 
 # --- Auth ------------------------------------------------------------------
