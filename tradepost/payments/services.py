@@ -586,7 +586,98 @@ def paypal_webhook_handle(*, headers, body: bytes) -> str:
             status=Payment.Status.FAILED, failure_message="PayPal declined the payment."
         )
         return "declined"
+    if kind == "PAYMENT.CAPTURE.REFUNDED":
+        return _paypal_refund_webhook(resource)
     return "ignored"
+
+
+def _refunded_capture_id(resource: dict) -> str:
+    """The capture a PayPal refund resource belongs to: its related ids, else its `up` link."""
+    extra = resource.get("supplementary_data")
+    related = extra.get("related_ids") if isinstance(extra, dict) else None
+    if isinstance(related, dict) and isinstance(related.get("capture_id"), str):
+        return related["capture_id"].strip()
+    links = resource.get("links")
+    for link in links if isinstance(links, list) else []:
+        if isinstance(link, dict) and link.get("rel") == "up" and isinstance(link.get("href"), str):
+            match = re.search(r"/v2/payments/captures/([^/?#]+)$", link["href"])
+            if match:
+                return match.group(1)
+    return ""
+
+
+def _paypal_refund_webhook(resource: dict) -> str:
+    """A capture of ours was refunded, maybe in PayPal's dashboard: record it once in the ledger.
+
+    A refund we sent ourselves is already recorded under PayPal's refund id (a replay changes nothing).
+    One that settles a refund we still owe on the order (pending or failed, same amount) marks that refund
+    sent; any other is recorded as a refund made outside Tradepost: `amount_paid` drops and the order's
+    audit trail says so.
+    """
+    refund_id = resource.get("id")
+    if not isinstance(refund_id, str) or not refund_id.strip() or len(refund_id) > 100:
+        return "ignored: no refund id"
+    if resource.get("status", "COMPLETED") != "COMPLETED":
+        return "ignored: refund not completed"
+    capture = (
+        Transaction.objects.select_related("order")
+        .filter(
+            source=Transaction.Source.PAYPAL,
+            kind=Transaction.Kind.RECEIPT,
+            external_id=_refunded_capture_id(resource),
+        )
+        .first()
+    )
+    if capture is None:
+        return "ignored: unknown capture"
+    money = resource.get("amount") if isinstance(resource.get("amount"), dict) else {}
+    if money.get("currency_code") != capture.order.currency:
+        return "ignored: currency"
+    amount = clean_amount(money.get("value"), "resource.amount")
+    with transaction.atomic():
+        order = _lock(capture.order)
+        if Transaction.objects.filter(source=Transaction.Source.PAYPAL, external_id=refund_id).exists():
+            return "duplicate"
+        owed = (
+            Refund.objects.select_for_update()
+            .filter(
+                order=order,
+                status__in=[Refund.Status.PENDING, Refund.Status.FAILED],
+                destination__in=PAYPAL_METHODS,
+                amount=amount,
+            )
+            .order_by("created_at", "id")
+            .first()
+        )
+        if owed is not None:
+            _refund_record(
+                refund=owed,
+                source=Transaction.Source.PAYPAL,
+                external_id=refund_id,
+                actor=None,
+                note="Confirmed by PayPal's refund notification.",
+            )
+            return "settled"
+        Transaction.objects.create(
+            order=order,
+            payment=capture.payment,
+            kind=Transaction.Kind.REFUND,
+            source=Transaction.Source.PAYPAL,
+            external_id=refund_id,
+            amount=amount,
+            note=f"Refunded in PayPal, outside Tradepost (capture {capture.external_id}).",
+        )
+        order.amount_paid -= amount
+        order.save(update_fields=["amount_paid", "updated_at"])
+        order_event_record(
+            order=order,
+            kind=OrderEvent.Kind.REFUND,
+            actor=None,
+            role="provider",
+            message=f"Refund of {amount} USD made in PayPal ({refund_id}).",
+            data={"external_id": refund_id, "capture": capture.external_id, "outside": True},
+        )
+    return "recorded"
 
 
 def _paypal_payment(provider_order_id) -> Payment | None:

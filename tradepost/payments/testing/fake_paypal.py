@@ -236,6 +236,28 @@ class FakePayPal:
         summary = f"Payment {resource['status'].lower()} for {amount['value']} {amount['currency_code']}"
         return self._event(event_type, "capture", resource, summary)
 
+    def refund_in_dashboard(self, capture_id: str, amount: Decimal | None = None) -> str:
+        """A refund a merchant makes in PayPal's own dashboard (not through our API); its refund id.
+
+        Follows the API's rules: at most what is left of the capture, everything left without an amount."""
+        body = {"amount": {"value": str(amount), "currency_code": "USD"}} if amount is not None else {}
+        with self._lock:
+            status, reply, _ = self._refund(body, capture_id)
+        if status != 201:
+            raise ValueError(f"PayPal refused the refund: {reply}")
+        return reply["id"]
+
+    def event_for_refund(
+        self, refund_id: str, event_type: str = "PAYMENT.CAPTURE.REFUNDED"
+    ) -> dict[str, Any]:
+        """The webhook PayPal posts when a capture is refunded: the resource is the refund, whose `up`
+        link names the capture (the same for refunds made through the API and in the dashboard)."""
+        with self._lock:
+            resource = copy.deepcopy(self.refunds[refund_id])
+        amount = resource["amount"]
+        summary = f"A {amount['value']} {amount['currency_code']} capture payment was refunded"
+        return self._event(event_type, "refund", resource, summary)
+
     def event_for_order(self, order_id: str, event_type: str = "CHECKOUT.ORDER.APPROVED") -> dict[str, Any]:
         with self._lock:
             resource = copy.deepcopy(self.orders[order_id])

@@ -176,3 +176,98 @@ def test_capturing_a_blank_or_non_paypal_id_is_not_found(buyer):
     for bad in ("", "   ", None):
         with pytest.raises(NotFound):
             services.paypal_capture(provider_order_id=bad, user=buyer)
+
+
+# --- Refunds made in PayPal's dashboard reach the ledger through PAYMENT.CAPTURE.REFUNDED -----------------
+
+
+def paid_by_paypal(buyer, fake):
+    shop()
+    order = place(buyer, method="paypal")
+    payment = start(order, buyer)
+    fake.approve(payment.provider_order_id)
+    services.paypal_capture(provider_order_id=payment.provider_order_id, user=buyer)
+    order.refresh_from_db()
+    capture = Transaction.objects.get(order=order, kind=Transaction.Kind.RECEIPT)
+    return order, capture
+
+
+def test_a_refund_made_in_paypal_is_recorded_once_with_its_event(buyer, fake_paypal):
+    from tradepost.orders.models import OrderEvent
+
+    order, capture = paid_by_paypal(buyer, fake_paypal)
+    paid = order.amount_paid
+    refund_id = fake_paypal.refund_in_dashboard(capture.external_id, Decimal("5.00"))
+    event = fake_paypal.event_for_refund(refund_id)
+    assert webhook(fake_paypal, event) == "recorded"
+    order.refresh_from_db()
+    assert order.amount_paid == paid - Decimal("5.00")
+    refund = Transaction.objects.get(kind=Transaction.Kind.REFUND)
+    assert (refund.source, refund.external_id, refund.amount) == ("paypal", refund_id, Decimal("5.00"))
+    assert refund.payment_id == capture.payment_id and refund.recorded_by is None
+    logged = OrderEvent.objects.get(order=order, kind=OrderEvent.Kind.REFUND)
+    assert refund_id in logged.message and "5.00" in logged.message and logged.actor is None
+    # PayPal retries a notification until it is acknowledged: a replay changes nothing.
+    assert webhook(fake_paypal, event) == "duplicate"
+    assert webhook(fake_paypal, fake_paypal.event_for_refund(refund_id)) == "duplicate"
+    order.refresh_from_db()
+    assert order.amount_paid == paid - Decimal("5.00")
+    assert Transaction.objects.filter(kind=Transaction.Kind.REFUND).count() == 1
+    assert OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.REFUND).count() == 1
+    assert order.status == OrderStatus.APPROVED  # the order itself is staff's call, not the webhook's
+    # The rest of the capture refunded later is a second refund of its own.
+    rest = fake_paypal.refund_in_dashboard(capture.external_id)
+    assert webhook(fake_paypal, fake_paypal.event_for_refund(rest)) == "recorded"
+    order.refresh_from_db()
+    assert order.amount_paid == Decimal("0.00")
+
+
+def test_the_notification_of_a_refund_we_sent_changes_nothing(
+    buyer, fake_paypal, django_capture_on_commit_callbacks
+):
+    order, _ = paid_by_paypal(buyer, fake_paypal)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_cancel(order=order, actor=buyer)
+    ours = Refund.objects.get(order=order)
+    assert ours.status == Refund.Status.SENT
+    assert webhook(fake_paypal, fake_paypal.event_for_refund(ours.external_id)) == "duplicate"
+    order.refresh_from_db()
+    assert order.amount_paid == Decimal("0.00")
+    assert Transaction.objects.filter(kind=Transaction.Kind.REFUND).count() == 1
+
+
+def test_a_refund_we_owe_and_staff_paid_in_paypal_is_settled_not_paid_twice(buyer, fake_paypal):
+    order, capture = paid_by_paypal(buyer, fake_paypal)
+    order_cancel(order=order, actor=buyer)  # its refund to PayPal would go after commit: not yet sent
+    owed = Refund.objects.get(order=order)
+    assert owed.status == Refund.Status.PENDING
+    refund_id = fake_paypal.refund_in_dashboard(capture.external_id)  # staff refunded by hand
+    assert webhook(fake_paypal, fake_paypal.event_for_refund(refund_id)) == "settled"
+    owed.refresh_from_db()
+    order.refresh_from_db()
+    assert owed.status == Refund.Status.SENT and owed.external_id == refund_id
+    assert order.amount_paid == Decimal("0.00")
+    assert Transaction.objects.filter(kind=Transaction.Kind.REFUND).count() == 1
+    assert services.refund_send_paypal(refund_id=owed.pk).status == Refund.Status.SENT  # not sent again
+    assert len(fake_paypal.refunds) == 1
+
+
+def test_refund_notifications_for_captures_not_ours_or_not_completed_touch_nothing(buyer, fake_paypal):
+    order, capture = paid_by_paypal(buyer, fake_paypal)
+    refund_id = fake_paypal.refund_in_dashboard(capture.external_id, Decimal("1.00"))
+    event = fake_paypal.event_for_refund(refund_id)
+    elsewhere = json.loads(json.dumps(event))
+    for link in elsewhere["resource"]["links"]:
+        link["href"] = link["href"].replace(capture.external_id, "CAPTURE-OF-ANOTHER-SHOP")
+    assert webhook(fake_paypal, elsewhere) == "ignored: unknown capture"
+    pending = json.loads(json.dumps(event))
+    pending["resource"]["status"] = "PENDING"
+    assert webhook(fake_paypal, pending) == "ignored: refund not completed"
+    euros = json.loads(json.dumps(event))
+    euros["resource"]["amount"]["currency_code"] = "EUR"
+    assert webhook(fake_paypal, euros) == "ignored: currency"
+    with pytest.raises(services.WebhookRejected):
+        webhook(fake_paypal, event, tamper=True)
+    order.refresh_from_db()
+    assert order.amount_paid == order.total
+    assert not Transaction.objects.filter(kind=Transaction.Kind.REFUND).exists()
