@@ -13,6 +13,7 @@ SUBJECTS = {
     "approved": "Order {number} approved",
     "on_hold": "Order {number} is on hold",
     "cancelled": "Order {number} cancelled",
+    "lapsed": "Order {number} lapsed unpaid",
     "proposal": "Order {number}: we propose a change",
     "shipped": "Order {number}: a parcel is on its way",
     "delivered": "Order {number} delivered",

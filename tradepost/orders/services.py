@@ -270,7 +270,7 @@ def orders_expire_unpaid(*, now: datetime | None = None) -> int:
                 from tradepost.payments.services import refund_create
 
                 refund_create(order=order, amount=order.amount_paid, reason="Order lapsed unpaid", actor=None)
-            order_email_queue(order=order, kind="cancelled", message="")
+            order_email_queue(order=order, kind="lapsed")
             expired += 1
     return expired
 
