@@ -5,6 +5,7 @@ from tradepost.backoffice import (
     invoice_views,
     order_views,
     payment_views,
+    review_views,
     shipping_views,
     views,
 )
@@ -36,4 +37,6 @@ urlpatterns = [
     path("payments/western-union/<int:pk>/confirm/", payment_views.transfer_confirm, name="transfer_confirm"),
     path("payments/western-union/<int:pk>/reject/", payment_views.transfer_reject, name="transfer_reject"),
     path("payments/refunds/<int:pk>/sent/", payment_views.refund_sent, name="refund_sent"),
+    path("reviews/", review_views.review_queue, name="review_queue"),
+    path("reviews/<int:review_id>/", review_views.review_detail, name="review_detail"),
 ]

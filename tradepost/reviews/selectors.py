@@ -203,3 +203,8 @@ def product_reviews_for_sku(
     if product_id is None:
         raise NotFound(f"No product with SKU {sku}.", code="product_not_found")
     return product_reviews(product_id=product_id, offset=offset, limit=limit)
+
+
+def review_of_line(*, user, line: OrderLine) -> Review | None:
+    """The buyer's review of this line, if written."""
+    return Review.objects.filter(order_line=line, user=user).first()

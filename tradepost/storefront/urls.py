@@ -1,6 +1,16 @@
 from django.urls import path
 
-from tradepost.storefront.views import account, cart, catalog, checkout, coupons, invoices, orders, pages
+from tradepost.storefront.views import (
+    account,
+    cart,
+    catalog,
+    checkout,
+    coupons,
+    invoices,
+    orders,
+    pages,
+    reviews,
+)
 
 app_name = "storefront"
 
@@ -51,6 +61,12 @@ urlpatterns = [
     path("account/orders/<str:number>/invoice/", invoices.invoice_request, name="order_invoice_request"),
     path("account/orders/<str:number>/invoice.pdf", invoices.invoice_download, name="order_invoice_pdf"),
     path("account/coupons/", coupons.coupons, name="coupons"),
+    path("account/reviews/", reviews.my_reviews, name="my_reviews"),
+    path(
+        "account/orders/<str:number>/lines/<int:line_id>/review/",
+        reviews.review_write,
+        name="review_write",
+    ),
     path("account/tokens/", account.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", account.token_revoke, name="token_revoke"),
 ]

@@ -15,6 +15,7 @@ from tradepost.catalog.params import filters_from_params, int_param
 from tradepost.catalog.selectors import MAX_PER_PAGE, SORTS
 from tradepost.core.exceptions import ApplicationError, NotFound
 from tradepost.policies.selectors import policy_active
+from tradepost.reviews.selectors import product_reviews
 
 SORT_LABELS = {
     "part": "Part number",
@@ -112,6 +113,8 @@ def product(request, sku: str):
             "breaks": detail.breaks,
             "specs": detail.specs,
             "images": detail.images,
+            # Published reviews with their count and average: one query (window aggregates).
+            "reviews": product_reviews(product_id=item.pk),
         },
     )
 

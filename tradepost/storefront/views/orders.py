@@ -19,6 +19,7 @@ from tradepost.orders.states import BUYER_CANCELLABLE
 from tradepost.payments import services as payment_services
 from tradepost.payments.models import Payment
 from tradepost.policies.schema import PaymentMethod
+from tradepost.reviews.selectors import line_reviews
 from tradepost.shipping.selectors import AWAITING_DISPATCH, shipments_for_order
 from tradepost.storefront.forms import apply_errors
 from tradepost.storefront.views.cart import page_status
@@ -108,6 +109,8 @@ def _render_detail(request, order: Order, *, wu_form=None, proposal_form=None, e
         "to_ship": [line for line in order.lines.all() if line.quantity_to_ship]
         if order.status == OrderStatus.PARTIALLY_SHIPPED
         else [],
+        # Reviews: per line, the buyer's review or whether one can be written yet.
+        "line_reviews": line_reviews(order),
     }
     return render(request, "storefront/orders/detail.html", context, status=status)
 
