@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "tradepost.shipping",
     "tradepost.invoices",
     "tradepost.promotions",
+    "tradepost.memberships",
     "tradepost.quotes",
     "tradepost.reviews",
     "tradepost.api",

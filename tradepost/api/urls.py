@@ -7,6 +7,7 @@ from tradepost.api.accounts import router as accounts_router
 from tradepost.api.cart import router as cart_router
 from tradepost.api.catalog import router as catalog_router
 from tradepost.api.invoices import router as invoices_router
+from tradepost.api.memberships import router as memberships_router
 from tradepost.api.orders import router as orders_router
 from tradepost.api.payments import router as payments_router
 from tradepost.api.policies import router as policies_router
@@ -34,3 +35,4 @@ api.add_router("", invoices_router)
 api.add_router("", shipping_router)
 api.add_router("", promotions_router)
 api.add_router("", reviews_router)
+api.add_router("", memberships_router)

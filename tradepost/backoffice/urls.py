@@ -3,6 +3,7 @@ from django.urls import path
 from tradepost.backoffice import (
     catalog_views,
     invoice_views,
+    membership_views,
     order_views,
     payment_views,
     review_views,
@@ -39,4 +40,6 @@ urlpatterns = [
     path("payments/refunds/<int:pk>/sent/", payment_views.refund_sent, name="refund_sent"),
     path("reviews/", review_views.review_queue, name="review_queue"),
     path("reviews/<int:review_id>/", review_views.review_detail, name="review_detail"),
+    path("memberships/", membership_views.membership_list, name="membership_list"),
+    path("memberships/<int:pk>/", membership_views.membership_detail, name="membership_detail"),
 ]

@@ -16,6 +16,7 @@ from tradepost.cart.services import cart_for
 from tradepost.catalog.models import Product, ProductStatus
 from tradepost.catalog.selectors import category_ancestors, effective_warranty_class
 from tradepost.core.exceptions import Conflict, FieldError, NotFound, ValidationFailed
+from tradepost.memberships.selectors import is_member
 from tradepost.orders.emails import order_email_queue
 from tradepost.orders.events import order_event_record
 from tradepost.orders.models import Order, OrderEvent, OrderLine
@@ -136,7 +137,8 @@ def checkout_preview(
     )
 
 
-def _clean_key(key) -> str:
+def clean_idempotency_key(key) -> str:
+    """The key of a retried submit, checked: required, printable, at most MAX_KEY characters."""
     if not isinstance(key, str) or not key.strip():
         raise ValidationFailed("An idempotency key is required.", field="idempotency_key", code="required")
     key = key.strip()
@@ -167,7 +169,7 @@ def checkout_place(
     returns the order it placed the first time, never a second one; safe to retry. When
     `expected_total` (what the buyer was shown) no longer matches, nothing is placed.
     """
-    key = _clean_key(idempotency_key)
+    key = clean_idempotency_key(idempotency_key)
     if expected_total is not None:
         try:
             expected_total = Decimal(str(expected_total))
@@ -292,6 +294,7 @@ def _place(
         ship_phone=address.phone,
         remark=remark,
         commercial_invoice_requested=commercial_invoice,
+        member_benefits=is_member(user=user, now=now),
         placed_at=now,
         payment_due_at=now + timedelta(hours=policy.payments.unpaid_order_expiry_hours),
     )

@@ -35,6 +35,15 @@ def _shipping_context(order, kind: str, shipment_number: str) -> dict:
     return {"shipments": shipments, "shipment": shipment, "to_ship": to_ship}
 
 
+def _membership(order):
+    """The membership a membership order buys, for its emails; None for goods."""
+    if order.kind != "membership":
+        return None
+    from tradepost.memberships.models import Membership
+
+    return Membership.objects.filter(order=order).first()
+
+
 def order_email_send(*, order_id: int, kind: str, message: str = "", shipment: str = "") -> bool:
     """Render and send one order email; returns False when the order or kind is unknown."""
     from tradepost.orders.models import Order
@@ -56,6 +65,7 @@ def order_email_send(*, order_id: int, kind: str, message: str = "", shipment: s
         "store_tz": policy.store.timezone,  # promised dates are working days at the warehouse
         "dispatch": policy.dispatch,
         "site_url": settings.SITE_URL.rstrip("/"),
+        "membership": _membership(order),
         **_shipping_context(order, kind, shipment),
     }
     text = render_to_string(f"orders/email/{kind}.txt", context)

@@ -14,7 +14,7 @@ from tradepost.core.exceptions import Conflict, NotFound, ValidationFailed
 from tradepost.core.money import round_money
 from tradepost.orders.emails import order_email_queue
 from tradepost.orders.events import order_event_record
-from tradepost.orders.models import CancelReason, ChangeProposal, Order, OrderEvent, OrderLine
+from tradepost.orders.models import CancelReason, ChangeProposal, Order, OrderEvent, OrderKind, OrderLine
 from tradepost.orders.models import OrderStatus as S
 from tradepost.orders.states import BUYER_CANCELLABLE, CHANGEABLE, REVIEWABLE, check_transition
 from tradepost.policies.schema import DispatchStart, StaffCancelReason, StorePolicy
@@ -116,6 +116,8 @@ def order_mark_paid(*, order: Order, actor=None, role: str = "provider") -> Orde
     policy = order_policy(order)
     _move(order, S.PAID, actor=actor, role=role, message="Payment received in full.", at=now)
     order.paid_at = now
+    if order.kind == OrderKind.MEMBERSHIP:
+        return _complete_membership_order(order, at=now)
     if policy.dispatch.counted_from == DispatchStart.PAYMENT:
         _start_dispatch_clock(order, policy, now)
     if not policy.orders.review_required:
@@ -124,6 +126,23 @@ def order_mark_paid(*, order: Order, actor=None, role: str = "provider") -> Orde
     order.save(update_fields=["status", "paid_at", "approved_at", *_CLOCKS, "updated_at"])
     order_email_queue(order=order, kind="payment_received")
     return order
+
+
+def _complete_membership_order(order: Order, *, at) -> Order:
+    """A paid membership order has nothing to ship or review: it completes and the membership starts."""
+    from tradepost.memberships.services import membership_activate_for_order
+
+    _move(order, S.COMPLETED, actor=None, role="system", message="Membership started.", at=at)
+    order.save(update_fields=["status", "paid_at", "updated_at"])
+    membership_activate_for_order(order=order, at=at)
+    return order
+
+
+def _void_membership(order: Order, actor) -> None:
+    if order.kind == OrderKind.MEMBERSHIP:
+        from tradepost.memberships.services import membership_void_for_order
+
+        membership_void_for_order(order=order, actor=actor)
 
 
 @transaction.atomic
@@ -228,6 +247,7 @@ def order_cancel(*, order: Order, actor, reason: str = "", message: str = "", co
     order.save(update_fields=["status", "cancelled_at", "cancel_reason", "dispatch_due_at", "updated_at"])
     _release_stock(order.lines.all())
     coupons_release_for_order(order=order, actor=actor)
+    _void_membership(order, actor)
     ChangeProposal.objects.filter(order=order, status=ChangeProposal.Status.PROPOSED).update(
         status=ChangeProposal.Status.WITHDRAWN, decided_at=now
     )
@@ -266,6 +286,7 @@ def orders_expire_unpaid(*, now: datetime | None = None) -> int:
             order.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
             _release_stock(order.lines.all())
             coupons_release_for_order(order=order, actor=None)
+            _void_membership(order, None)
             if order.amount_paid > 0:
                 from tradepost.payments.services import refund_create
 

@@ -11,7 +11,8 @@ class InvalidTransition(Conflict):
 # status -> statuses it may move to
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.AWAITING_PAYMENT: frozenset({S.PAID, S.CANCELLED}),
-    S.PAID: frozenset({S.IN_REVIEW, S.APPROVED, S.ON_HOLD, S.CANCELLED}),
+    # COMPLETED straight from PAID only for an order with nothing to ship (a membership).
+    S.PAID: frozenset({S.IN_REVIEW, S.APPROVED, S.ON_HOLD, S.CANCELLED, S.COMPLETED}),
     S.IN_REVIEW: frozenset({S.APPROVED, S.ON_HOLD, S.CANCELLED}),
     S.ON_HOLD: frozenset({S.IN_REVIEW, S.APPROVED, S.CANCELLED}),
     S.APPROVED: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.ON_HOLD, S.CANCELLED}),

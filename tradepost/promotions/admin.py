@@ -63,10 +63,11 @@ class CampaignAdmin(admin.ModelAdmin):
         "issued",
         "usage_limit",
         "active",
+        "members_only",
         "valid_from",
         "valid_until",
     ]
-    list_filter = ["kind", "coupon_kind", "active"]
+    list_filter = ["kind", "coupon_kind", "active", "members_only"]
     search_fields = ["name"]
     readonly_fields = ["issued", "created_at", "updated_at"]
     inlines = [CampaignCodeInline]

@@ -42,6 +42,9 @@ class Campaign(models.Model):
     )
     issued = models.PositiveIntegerField(default=0, editable=False)
     active = models.BooleanField(default=True)
+    members_only = models.BooleanField(
+        default=False, help_text="Only buyers with a current paid membership may redeem its codes."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -119,6 +122,10 @@ class Coupon(models.Model):
     )
     used_at = models.DateTimeField(null=True, blank=True)
     amount_applied = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # Given as a membership's welcome package: cancelling that membership may revoke or charge it.
+    membership = models.ForeignKey(
+        "memberships.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="coupons"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -156,6 +163,13 @@ class Coupon(models.Model):
         if self.valid_from > now:
             return "not_yet_valid"
         return "available"
+
+    @property
+    def face_value(self):
+        """What the coupon is worth: its amount, or what it took when it covers all of the shipping."""
+        if self.value_type == ValueType.FULL_SHIPPING:
+            return self.amount_applied or 0
+        return self.value
 
     @property
     def label(self) -> str:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tradepost.core import ratelimit
 from tradepost.core.exceptions import Conflict, RateLimited, ValidationFailed
+from tradepost.memberships.selectors import is_member
 from tradepost.policies.selectors import policy_active
 from tradepost.promotions.models import (
     Campaign,
@@ -54,8 +55,11 @@ def _take_issue_slot(campaign: Campaign) -> bool:
     )
 
 
-def _coupon_from(campaign: Campaign, *, user, source: str, valid_from, valid_until) -> Coupon:
+def _coupon_from(
+    campaign: Campaign, *, user, source: str, valid_from, valid_until, membership=None
+) -> Coupon:
     return Coupon.objects.create(
+        membership=membership,
         owner=user,
         campaign=campaign,
         source=source,
@@ -80,8 +84,17 @@ def campaign_codes_generate(*, campaign: Campaign, count: int) -> list[str]:
 
 
 @transaction.atomic
-def coupon_grant(*, user, campaign: Campaign, actor, valid_until=None, note: str = "") -> Coupon:
-    """Put one coupon of the campaign in the user's wallet (staff, or later a membership's welcome package).
+def coupon_grant(
+    *,
+    user,
+    campaign: Campaign,
+    actor,
+    valid_from=None,
+    valid_until=None,
+    note: str = "",
+    membership=None,
+) -> Coupon:
+    """Put one coupon of the campaign in the user's wallet (staff, or a membership's welcome package).
 
     Counts against the campaign's limit with a conditional UPDATE; raises Conflict when it is reached.
     """
@@ -91,8 +104,9 @@ def coupon_grant(*, user, campaign: Campaign, actor, valid_until=None, note: str
         campaign,
         user=user,
         source=Coupon.Source.GRANT,
-        valid_from=campaign.valid_from,
+        valid_from=valid_from or campaign.valid_from,
         valid_until=valid_until or campaign.valid_until,
+        membership=membership,
     )
     _event(coupon, CouponEvent.Kind.ISSUED, actor, note or f"Granted from campaign {campaign.name}.")
     return coupon
@@ -144,16 +158,23 @@ def coupon_redeem(*, user, code: str, ip: str | None = None) -> Coupon:
     )
 
 
-def _check_window(campaign: Campaign, now) -> None:
+def _check_window(campaign: Campaign, now, user) -> None:
     if not campaign.active or (campaign.valid_until is not None and campaign.valid_until < now):
         raise CodeError("This code has expired.", field="code", code="code_expired")
     if campaign.valid_from > now:
         raise CodeError("This code is not valid yet.", field="code", code="code_not_started")
+    if campaign.members_only and not is_member(user=user, now=now):
+        raise CodeError(
+            "This code is for members only: it works while your membership is active.",
+            field="code",
+            code="code_members_only",
+            status=403,
+        )
 
 
 def _coupon_code_redeem(*, user, code_row: CampaignCode) -> Coupon:
     campaign, now = code_row.campaign, timezone.now()
-    _check_window(campaign, now)
+    _check_window(campaign, now, user)
     already = CodeError(
         "You have already redeemed this code.", field="code", code="code_already_redeemed", status=409
     )
@@ -182,7 +203,7 @@ def _promotion_code_exchange(*, user, code_row: CampaignCode, validity_days: int
     campaign, now = code_row.campaign, timezone.now()
     if not validity_days:
         raise CodeError("This store does not take promotion codes.", field="code", code="code_invalid")
-    _check_window(campaign, now)
+    _check_window(campaign, now, user)
     with transaction.atomic():
         taken = CampaignCode.objects.filter(pk=code_row.pk, redeemed_by__isnull=True).update(
             redeemed_by=user, redeemed_at=now

@@ -7,6 +7,7 @@ from tradepost.storefront.views import (
     checkout,
     coupons,
     invoices,
+    membership,
     orders,
     pages,
     reviews,
@@ -67,6 +68,9 @@ urlpatterns = [
         reviews.review_write,
         name="review_write",
     ),
+    path("membership/", membership.membership, name="membership"),
+    path("membership/join/<int:plan_id>/", membership.membership_join, name="membership_join"),
+    path("membership/<int:membership_id>/cancel/", membership.membership_cancel, name="membership_cancel"),
     path("account/tokens/", account.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", account.token_revoke, name="token_revoke"),
 ]
