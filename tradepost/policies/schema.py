@@ -313,6 +313,14 @@ class Orders(PolicyModel):
     staff_cancel_requires: UniqueList[StaffCancelReason] = Field(
         min_length=1, description="Staff may cancel a valid order only on one of these grounds."
     )
+    complete_after_delivery_days: PositiveInt = Field(
+        default=30,
+        le=3650,
+        description=(
+            "Days after delivery (calendar days) a delivered order completes on its own; "
+            "staff may complete it sooner. After-sales windows keep their own clocks."
+        ),
+    )
 
 
 class Dispatch(PolicyModel):

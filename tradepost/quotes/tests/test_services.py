@@ -145,7 +145,12 @@ def test_unlisted_part_becomes_an_order_line_without_product(buyer, staff):
 def test_customized_goods_go_through_production_after_payment(buyer, staff):
     quote_shop()
     inquiry = customized_inquiry(buyer)
-    assert inquiry.spec == {"length_mm": "250", "connector_a": "USB-C", "connector_b": "JST-XH", "colour": "black"}
+    assert inquiry.spec == {
+        "length_mm": "250",
+        "connector_a": "USB-C",
+        "connector_b": "JST-XH",
+        "colour": "black",
+    }
     quotation = send_quotation(inquiry, staff, promised_ship_date=a_date(10))
     order, _ = accept(buyer, quotation)
     production = Production.objects.get(order=order)
@@ -354,10 +359,9 @@ def test_expiry_notice_goes_once(buyer, staff, committed):
     quotation = send_quotation(cart_inquiry(buyer), staff)
     assert services.quotations_notify_expiring() == 0
     mail.outbox.clear()
-    with time_machine.travel(quotation.valid_until - timedelta(hours=20)):
-        with committed(execute=True):
-            assert services.quotations_notify_expiring() == 1
-            assert services.quotations_notify_expiring() == 0
+    with time_machine.travel(quotation.valid_until - timedelta(hours=20)), committed(execute=True):
+        assert services.quotations_notify_expiring() == 1
+        assert services.quotations_notify_expiring() == 0
     assert len(mail.outbox) == 1 and "expires" in mail.outbox[0].subject
     with time_machine.travel(quotation.valid_until + timedelta(hours=1)):
         assert services.quotations_notify_expiring() == 0
