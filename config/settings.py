@@ -143,6 +143,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-orders": {"task": "tradepost.orders.tasks.expire_unpaid_orders", "schedule": 15 * 60},
+    "complete-delivered-orders": {
+        "task": "tradepost.orders.tasks.complete_delivered_orders",
+        "schedule": 60 * 60,
+    },
     "notify-expiring-quotations": {
         "task": "tradepost.quotes.tasks.notify_expiring_quotations",
         "schedule": 15 * 60,

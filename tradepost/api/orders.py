@@ -813,6 +813,20 @@ def desk_hold(request, number: str, payload: HoldIn):
 
 
 @router.post(
+    "/desk/orders/{number}/complete",
+    response=StaffOrderOut,
+    auth=member,
+    tags=["desk"],
+    summary="Complete a delivered order",
+)
+def desk_complete(request, number: str, payload: ApproveIn):
+    """Before the policy's days after delivery run out (it completes on its own then); 409 unless delivered.
+    After-sales windows are unaffected."""
+    services.order_complete(order=_desk_order(request, number), actor=request.auth, note=payload.note)
+    return staff_order_out(number)
+
+
+@router.post(
     "/desk/orders/{number}/cancel",
     response=StaffOrderOut,
     auth=member,

@@ -89,6 +89,10 @@ class HoldForm(forms.Form):
     note = forms.CharField(label="Internal note (optional)", required=False, widget=_textarea())
 
 
+class CompleteForm(forms.Form):
+    note = forms.CharField(label="Internal note (optional)", required=False, widget=_textarea())
+
+
 class NoteForm(forms.Form):
     note = forms.CharField(label="Internal note", widget=_textarea(3), help_text="Staff only.")
 
@@ -237,6 +241,11 @@ def _cancel(order, actor, form) -> str:
     return f"{order.number} is cancelled."
 
 
+def _complete(order, actor, form) -> str:
+    services.order_complete(order=order, actor=actor, note=form.cleaned_data["note"])
+    return f"{order.number} is completed."
+
+
 def _note(order, actor, form) -> str:
     services.order_note_add(order=order, actor=actor, note=form.cleaned_data["note"])
     return "Note added."
@@ -262,6 +271,7 @@ ACTIONS: dict[str, Action] = {
         ),
         _cancel,
     ),
+    "complete": Action(lambda data, order, policy: CompleteForm(data, prefix="complete"), _complete),
     "note": Action(lambda data, order, policy: NoteForm(data, prefix="note"), _note),
 }
 
@@ -343,6 +353,7 @@ def _render_order(request, order: Order, *, failed: tuple[str, forms.Form] | Non
         "propose": current in CHANGEABLE and proposal is None,
         "withdraw": proposal is not None,
         "cancel": current in BUYER_CANCELLABLE,
+        "complete": can_transition(current, OrderStatus.COMPLETED) and current == OrderStatus.DELIVERED,
         "note": True,
     }
     if failed:
@@ -361,6 +372,7 @@ def _render_order(request, order: Order, *, failed: tuple[str, forms.Form] | Non
         "invoice_status": invoice_status(order=order),
         "shipments": shipments_for_order(order),
         "shippable": SHIPPABLE,
+        "completes_at": services.completes_at(order) if current == OrderStatus.DELIVERED else None,
     }
     return render(request, "backoffice/orders/detail.html", context, status=status)
 

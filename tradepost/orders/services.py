@@ -1,7 +1,7 @@
 """Order state changes. Each function is one transaction that locks the order row, checks the state
 table, writes an audit event and queues its email after commit. Placing an order lives in checkout/."""
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -612,3 +612,70 @@ def order_record_delivery(*, order: Order, actor, at, message: str) -> Order:
     order.save(update_fields=["status", "delivered_at", "updated_at"])
     order_email_queue(order=order, kind="delivered")
     return order
+
+
+# --- Completion: a delivered order closes, by staff or once the policy's days after delivery pass ---------
+
+
+def completes_at(order: Order) -> datetime | None:
+    """When a delivered order completes on its own: delivery + the policy's days; None before delivery."""
+    if order.delivered_at is None:
+        return None
+    return order.delivered_at + timedelta(days=order_policy(order).orders.complete_after_delivery_days)
+
+
+@transaction.atomic
+def order_complete(*, order: Order, actor, note: str = "") -> Order:
+    """Staff complete a delivered order before the policy's days run out (the buyer confirmed receipt, say).
+
+    Completing changes no money and no after-sales window: those count from shipment or delivery.
+    """
+    order = _lock(order)
+    note = _text(note, "note")
+    _move(order, S.COMPLETED, actor=actor, message="Order completed.", note=note, at=timezone.now())
+    order.save(update_fields=["status", "updated_at"])
+    return order
+
+
+def orders_complete_delivered(*, now: datetime | None = None) -> int:
+    """Complete delivered orders whose policy's days after delivery have passed; returns how many.
+
+    Each order keeps the days of its own policy version. Idempotent; each order is its own transaction,
+    at most 1000 a call.
+    """
+    from tradepost.policies.models import PolicyVersion
+
+    now = now or timezone.now()
+    version_ids = (
+        Order.objects.filter(status=S.DELIVERED, delivered_at__isnull=False)
+        .values_list("policy_version_id", flat=True)
+        .distinct()
+    )
+    due: list[int] = []
+    for version in PolicyVersion.objects.filter(pk__in=list(version_ids)):
+        days = policy_from_version(version).orders.complete_after_delivery_days
+        due.extend(
+            Order.objects.filter(
+                status=S.DELIVERED, policy_version=version, delivered_at__lte=now - timedelta(days=days)
+            ).values_list("pk", flat=True)[: 1000 - len(due)]
+        )
+        if len(due) >= 1000:
+            break
+    completed = 0
+    for pk in due:
+        with transaction.atomic():
+            order = _lock(Order(pk=pk))
+            if order.status != S.DELIVERED or completes_at(order) > now:
+                continue
+            days = order_policy(order).orders.complete_after_delivery_days
+            _move(
+                order,
+                S.COMPLETED,
+                actor=None,
+                role="system",
+                message=f"Completed {days} days after delivery.",
+                at=now,
+            )
+            order.save(update_fields=["status", "updated_at"])
+            completed += 1
+    return completed
