@@ -1,6 +1,7 @@
 """Loads a demo store: a policy preset, a catalog, a buyer with orders and a staff member; safe to rerun."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -96,6 +97,46 @@ def _ensure_orders(*, buyer: User, staff: User) -> None:
             )
 
 
+def _ensure_membership_plans() -> None:
+    """Two membership plans with a welcome package, where the store sells a membership; only once.
+
+    Prices and packages are demo data (a store sets its own in the admin); the policy holds the rules.
+    """
+    from tradepost.memberships.models import Plan, WelcomeCoupon
+    from tradepost.promotions.models import Campaign
+
+    if not policy_active().policy.membership.enabled or Plan.objects.exists():
+        return
+    shipping = Campaign.objects.create(
+        name="Welcome package: $10 off shipping",
+        kind=Campaign.Kind.GRANT,
+        coupon_kind="shipping",
+        value_type="fixed",
+        value=Decimal("10.00"),
+    )
+    goods = Campaign.objects.create(
+        name="Welcome package: $5 off goods over $50",
+        kind=Campaign.Kind.GRANT,
+        coupon_kind="product",
+        value_type="fixed",
+        value=Decimal("5.00"),
+        min_spend=Decimal("50.00"),
+    )
+    for name, days, price, shipping_count, goods_count in (
+        ("1 year", 365, "99.00", 6, 4),
+        ("90 days", 90, "29.00", 2, 1),
+    ):
+        plan = Plan.objects.create(
+            name=f"{policy_active().policy.membership.name} {name}",
+            slug=f"plus-{days}",
+            duration_days=days,
+            price=Decimal(price),
+            position=0 if days == 365 else 1,
+        )
+        WelcomeCoupon.objects.create(plan=plan, campaign=shipping, quantity=shipping_count)
+        WelcomeCoupon.objects.create(plan=plan, campaign=goods, quantity=goods_count)
+
+
 def demo_load(*, preset: str, parts: int = DEMO_PARTS) -> DemoStore:
     with transaction.atomic():
         version, created = _ensure_preset(preset)
@@ -120,6 +161,7 @@ def demo_load(*, preset: str, parts: int = DEMO_PARTS) -> DemoStore:
     # A small catalog for the demo, generated once per preset (the generator's SKUs carry its prefix).
     if created or not Product.objects.exists():
         catalog_generate(parts=parts, preset=preset)
+    _ensure_membership_plans()
     _ensure_orders(buyer=User.objects.get(email__iexact=BUYER_EMAIL), staff=staff)
     return DemoStore(
         version.number,

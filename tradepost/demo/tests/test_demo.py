@@ -60,3 +60,15 @@ def test_demo_buyer_has_orders_to_look_at_and_staff_have_one_to_handle():
     assert [o.status for o in orders] == ["awaiting_payment", "approved"]
     run("--preset", "components")
     assert Order.objects.count() == 2
+
+
+def test_demo_offers_membership_plans_only_where_the_store_sells_membership():
+    from tradepost.memberships.models import Plan
+
+    run("--preset", "wholesale")
+    assert not Plan.objects.exists()
+    run("--preset", "components")
+    run("--preset", "components")
+    plans = {p.slug: p for p in Plan.objects.prefetch_related("welcome__campaign")}
+    assert set(plans) == {"plus-365", "plus-90"}
+    assert sorted(w.campaign.coupon_kind for w in plans["plus-365"].welcome.all()) == ["product", "shipping"]
