@@ -14,6 +14,7 @@ from tradepost.catalog.params import filters_from_params, int_param
 from tradepost.catalog.selectors import MAX_PER_PAGE
 from tradepost.core.exceptions import NotFound
 from tradepost.policies.selectors import policy_active
+from tradepost.reviews.selectors import rating_summary
 
 router = Router(tags=["catalog"])
 
@@ -67,6 +68,11 @@ class WarrantyOut(BaseModel):
     lifetime: bool
 
 
+class RatingOut(Schema):
+    average: Decimal | None = Field(description="Average stars (1-5), one decimal; null without reviews.")
+    count: int
+
+
 class ProductDetailOut(ProductOut):
     description: str
     datasheet_url: str
@@ -80,6 +86,7 @@ class ProductDetailOut(ProductOut):
     images: list[str]
     breadcrumb: list[CategoryOut]
     warranty: WarrantyOut | None
+    rating: RatingOut = Field(description="Published reviews: GET /products/{sku}/reviews lists them.")
 
 
 class ProductPageOut(BaseModel):
@@ -218,6 +225,7 @@ def _detail(detail: selectors.ProductDetail) -> dict:
         "images": [image["url"] for image in detail.images],
         "breadcrumb": [*ancestors, product.category],
         "warranty": warranty,
+        "rating": rating_summary(product_id=product.pk),
     }
 
 

@@ -208,3 +208,11 @@ def product_reviews_for_sku(
 def review_of_line(*, user, line: OrderLine) -> Review | None:
     """The buyer's review of this line, if written."""
     return Review.objects.filter(order_line=line, user=user).first()
+
+
+def rating_summary(*, product_id: int) -> dict:
+    """{"average": Decimal | None, "count": int} of a product's published reviews: one query."""
+    summary = Review.objects.filter(product_id=product_id, status=ReviewStatus.APPROVED).aggregate(
+        count=Count("id"), mean=Avg("rating")
+    )
+    return {"average": _one_place(summary["mean"]), "count": summary["count"]}

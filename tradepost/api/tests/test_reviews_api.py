@@ -81,6 +81,8 @@ def test_review_edit_moderate_and_publish(client, delivered):
     )
     public = client.get(f"{API}/products/{LM317}/reviews").json()
     assert (public["count"], public["average_rating"]) == (1, "5.0")
+    assert client.get(f"{API}/products/{LM317}").json()["rating"] == {"average": "5.0", "count": 1}
+    assert client.get(f"{API}/products/{AMS}").json()["rating"] == {"average": None, "count": 0}
     assert public["items"][0]["author"] == "Bea B." and "email" not in json.dumps(public)
     assert_problem(
         post(client, f"/desk/reviews/{review['id']}/approve", {}, **staff), 409, code="invalid_moderation"
