@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "tradepost.shipping",
     "tradepost.invoices",
     "tradepost.promotions",
+    "tradepost.aftersales",
     "tradepost.memberships",
     "tradepost.quotes",
     "tradepost.reviews",
@@ -173,6 +174,8 @@ THROTTLE_RESET_PER_ACCOUNT = (env_int("THROTTLE_RESET_PER_ACCOUNT", 3), 60 * 60)
 THROTTLE_RESET_PER_IP = (env_int("THROTTLE_RESET_PER_IP", 10), 60 * 60)
 THROTTLE_COUPON_CODE_PER_ACCOUNT = (env_int("THROTTLE_COUPON_CODE_PER_ACCOUNT", 10), 15 * 60)
 THROTTLE_COUPON_CODE_PER_IP = (env_int("THROTTLE_COUPON_CODE_PER_IP", 30), 15 * 60)
+THROTTLE_RMA_LOOKUP_PER_ORDER = (env_int("THROTTLE_RMA_LOOKUP_PER_ORDER", 5), 15 * 60)
+THROTTLE_RMA_LOOKUP_PER_IP = (env_int("THROTTLE_RMA_LOOKUP_PER_IP", 20), 15 * 60)
 # Behind a proxy, how many X-Forwarded-For hops to trust for the client IP.
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
 

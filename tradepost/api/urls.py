@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from tradepost.api import errors
 from tradepost.api.accounts import router as accounts_router
+from tradepost.api.aftersales import router as aftersales_router
 from tradepost.api.cart import router as cart_router
 from tradepost.api.catalog import router as catalog_router
 from tradepost.api.invoices import router as invoices_router
@@ -35,4 +36,5 @@ api.add_router("", invoices_router)
 api.add_router("", shipping_router)
 api.add_router("", promotions_router)
 api.add_router("", reviews_router)
+api.add_router("", aftersales_router)
 api.add_router("", memberships_router)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from tradepost.backoffice import (
+    aftersales_views,
     catalog_views,
     invoice_views,
     membership_views,
@@ -33,6 +34,11 @@ urlpatterns = [
     path("shipping/tracking/upload/", shipping_views.tracking_upload, name="shipping_tracking_upload"),
     path("shipping/rates/", shipping_views.rates_upload, name="shipping_rates"),
     path("shipping/rates/export.csv", shipping_views.rates_download, name="shipping_rates_export"),
+    path("aftersales/", aftersales_views.queue_page, name="aftersales_queue"),
+    path("aftersales/photos/<int:pk>/", aftersales_views.photo, name="aftersales_photo"),
+    path("aftersales/<str:number>/", aftersales_views.rma_page, name="aftersales_rma"),
+    path("aftersales/<str:number>/form.pdf", aftersales_views.rma_pdf, name="aftersales_pdf"),
+    path("aftersales/<str:number>/<slug:action>/", aftersales_views.rma_act, name="aftersales_act"),
     path("payments/", payment_views.payments_page, name="payments"),
     path("payments/wire/", payment_views.wire_receipt, name="wire_receipt"),
     path("payments/western-union/<int:pk>/confirm/", payment_views.transfer_confirm, name="transfer_confirm"),

@@ -4,11 +4,12 @@ moves only together with such a row, under the order's row lock."""
 
 import re
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from tradepost.core.exceptions import ApplicationError, Conflict, NotFound, ValidationFailed
@@ -146,12 +147,31 @@ def payment_receipt_record(
 # --- Refunds ----------------------------------------------------------------------------------------------
 
 
-def refund_create(*, order: Order, amount: Decimal, reason: str, actor) -> Refund:
-    """Owe money back; due within the policy's refund working days. Call inside the order's lock.
+def refund_owed(order: Order) -> Decimal:
+    """Refunds created for the order but not sent yet (sent ones already left `amount_paid`)."""
+    owed = Refund.objects.filter(
+        order=order, status__in=[Refund.Status.PENDING, Refund.Status.FAILED]
+    ).aggregate(total=Sum("amount"))["total"]
+    return owed or Decimal("0.00")
 
-    PayPal and card refunds go back through PayPal after commit; others wait for finance to send them.
+
+def refund_create(
+    *, order: Order, amount: Decimal, reason: str, actor, due_from: datetime | None = None
+) -> Refund:
+    """Owe money back; due within the policy's refund working days (from `due_from`, default now).
+
+    Call inside the order's lock: the total owed never exceeds what the order holds (`amount_paid` less
+    refunds not yet sent), else Conflict `refund_exceeds_paid`. PayPal and card refunds go back through
+    PayPal after commit; others wait for finance to send them.
     """
     now = timezone.now()
+    available = order.amount_paid - refund_owed(order)
+    if amount > available:
+        raise Conflict(
+            f"At most {max(available, Decimal('0.00'))} USD can still be refunded on this order.",
+            field="amount",
+            code="refund_exceeds_paid",
+        )
     policy = order_policy(order)
     destination = refund_destination(order)
     refund = Refund.objects.create(
@@ -159,7 +179,7 @@ def refund_create(*, order: Order, amount: Decimal, reason: str, actor) -> Refun
         amount=amount,
         reason=reason,
         destination=destination,
-        due_at=store_calendar(policy).add_working_days(now, policy.refunds.max_working_days),
+        due_at=store_calendar(policy).add_working_days(due_from or now, policy.refunds.max_working_days),
         created_by=actor,
         created_at=now,
     )
@@ -258,6 +278,9 @@ def _refund_record(
             message=f"Refund of {refund.amount} USD sent ({external_id}).",
             data={"refund": refund.pk, "external_id": external_id},
         )
+        from tradepost.aftersales.services import rma_refund_sent  # the RMA behind it, if any, is told
+
+        rma_refund_sent(refund=refund, actor=actor)
         return refund
 
 

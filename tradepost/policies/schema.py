@@ -612,6 +612,12 @@ class Returns(FeatureSection):
     return_shipping_paid_by: Party = Field(
         description="Who pays to send goods back, unless a guarantee says more."
     )
+    return_address: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None
+    ) = Field(
+        default=None,
+        description="Where returned goods are sent, one line per address line; null: the store address.",
+    )
 
 
 class Refunds(PolicyModel):

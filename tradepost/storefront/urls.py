@@ -2,6 +2,7 @@ from django.urls import path
 
 from tradepost.storefront.views import (
     account,
+    aftersales,
     cart,
     catalog,
     checkout,
@@ -62,6 +63,14 @@ urlpatterns = [
     path("account/orders/<str:number>/invoice/", invoices.invoice_request, name="order_invoice_request"),
     path("account/orders/<str:number>/invoice.pdf", invoices.invoice_download, name="order_invoice_pdf"),
     path("account/coupons/", coupons.coupons, name="coupons"),
+    path("account/orders/<str:number>/rma/new/", aftersales.rma_new, name="rma_new"),
+    path("account/orders/<str:number>/end-customers/", aftersales.end_customers, name="order_end_customers"),
+    path("account/rmas/", aftersales.rma_list, name="rma_list"),
+    path("account/rmas/<str:number>/", aftersales.rma_detail, name="rma_detail"),
+    path("account/rmas/<str:number>/form.pdf", aftersales.rma_pdf, name="rma_pdf"),
+    path("returns/claim/", aftersales.rma_public_start, name="rma_public_start"),
+    path("returns/claim/<str:token>/", aftersales.rma_public, name="rma_public"),
+    path("returns/claim/<str:token>/form.pdf", aftersales.rma_public_pdf, name="rma_public_pdf"),
     path("account/reviews/", reviews.my_reviews, name="my_reviews"),
     path(
         "account/orders/<str:number>/lines/<int:line_id>/review/",

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tradepost.aftersales.selectors import order_entitlements, rmas_for_order
 from tradepost.core.exceptions import ApplicationError, NotFound
 from tradepost.invoices.selectors import invoice_status
 from tradepost.orders import selectors
@@ -111,6 +112,9 @@ def _render_detail(request, order: Order, *, wu_form=None, proposal_form=None, e
         else [],
         # Reviews: per line, the buyer's review or whether one can be written yet.
         "line_reviews": line_reviews(order),
+        # After-sales: each shipped line's remedies and windows, and the requests filed.
+        "entitlements": order_entitlements(order),
+        "rmas": rmas_for_order(order),
     }
     return render(request, "storefront/orders/detail.html", context, status=status)
 

@@ -1,0 +1,133 @@
+"""Storefront and desk pages: the order page's entitlements, filing an RMA, the desk steps, the public
+claim page; another buyer, a non-desk staff member and a guessed token all find nothing (404)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from tradepost.accounts.models import AccountType
+from tradepost.aftersales import services
+from tradepost.aftersales.models import Rma, TroubleshootingGuide
+from tradepost.aftersales.tests.factories import LM317, delivered_order, shop, staff
+from tradepost.catalog.models import Category
+from tradepost.conftest import PASSWORD, make_user
+from tradepost.invoices.tests.factories import pdf_text
+
+pytestmark = pytest.mark.django_db
+
+SHIPPED = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
+DELIVERED = datetime(2026, 3, 9, 3, 0, tzinfo=UTC)
+
+
+def login(client, user):
+    assert client.login(username=user.email, password=PASSWORD)
+    return client
+
+
+def test_order_page_lists_entitlements_and_the_buyer_files_an_rma(client, buyer):
+    shop("wholesale")
+    order = delivered_order(buyer, shipped=SHIPPED, delivered=DELIVERED)
+    line = order.lines.get(sku=LM317)
+    TroubleshootingGuide.objects.create(
+        category=Category.objects.get(slug="regulators"),
+        title="Regulator checks",
+        steps="Check the input voltage",
+    )
+    login(client, buyer)
+    with time_machine.travel(SHIPPED + timedelta(days=10), tick=False):
+        page = client.get(reverse("storefront:order_detail", args=[order.number])).content.decode()
+        assert "Money-back guarantee" in page and "Warranty for Everything else: 3 months" in page
+        assert "2026-03-17" in page  # money-back until: 14 days from the first shipment
+        new = reverse("storefront:rma_new", args=[order.number]) + f"?line={line.pk}"
+        form = client.get(new).content.decode()
+        assert "Check the input voltage" in form
+        refused = client.post(
+            new,
+            {
+                "line": line.pk,
+                "quantity": 99,
+                "reason": "defective",
+                "remedy": "warranty",
+                "description": "x",
+            },
+        )
+        assert refused.status_code == 400 and "At most 10" in refused.content.decode()
+        assert not Rma.objects.exists()
+        done = client.post(
+            new, {"line": line.pk, "quantity": 2, "reason": "changed_mind", "description": "No"}
+        )
+        detail = client.get(done["Location"]).content.decode()
+    rma = Rma.objects.get()
+    assert done.status_code == 302 and done["Location"] == reverse("storefront:rma_detail", args=[rma.number])
+    assert rma.number in detail and "Requested" in detail
+
+
+def test_other_people_and_other_desks_find_nothing(client, buyer, other_buyer):
+    shop("components")
+    order = delivered_order(buyer, shipped=SHIPPED, delivered=DELIVERED)
+    with time_machine.travel(DELIVERED + timedelta(days=1), tick=False):
+        rma = services.rma_request(
+            order=order,
+            user=buyer,
+            claim=services.Claim(
+                line_id=order.lines.get(sku=LM317).pk, quantity=1, reason="defective", description="x"
+            ),
+        )
+    login(client, other_buyer)
+    assert client.get(reverse("storefront:rma_detail", args=[rma.number])).status_code == 404
+    assert client.get(reverse("storefront:rma_new", args=[order.number]) + "?line=1").status_code == 404
+    client.logout()
+    login(client, staff("shipper@example.com", desks=("fulfilment",)))
+    assert client.get(reverse("backoffice:aftersales_rma", args=[rma.number])).status_code == 404
+    assert client.get(reverse("storefront:rma_public", args=["not-a-token"])).status_code == 404
+
+
+def test_desk_approves_and_the_buyer_prints_the_form(client, buyer):
+    shop("components")
+    order = delivered_order(buyer, shipped=SHIPPED, delivered=DELIVERED)
+    with time_machine.travel(DELIVERED + timedelta(days=1), tick=False):
+        rma = services.rma_request(
+            order=order,
+            user=buyer,
+            claim=services.Claim(
+                line_id=order.lines.get(sku=LM317).pk, quantity=1, reason="wrong_item", description="x"
+            ),
+        )
+    login(client, staff())
+    queue = client.get(reverse("backoffice:aftersales_queue")).content.decode()
+    assert rma.number in queue
+    act = reverse("backoffice:aftersales_act", args=[rma.number, "approve"])
+    response = client.post(act, {"approve-return_address": "Returns desk\nShenzhen", "approve-note": ""})
+    assert response.status_code == 302
+    rma.refresh_from_db()
+    assert rma.approved_at and rma.return_address == "Returns desk\nShenzhen"
+    refused = client.post(
+        reverse("backoffice:aftersales_act", args=[rma.number, "reject"]), {"reject-reason": "x"}
+    )
+    assert refused.status_code == 400
+    client.logout()
+    login(client, buyer)
+    pdf = client.get(reverse("storefront:rma_pdf", args=[rma.number]))
+    text = pdf_text(pdf.content)
+    assert pdf["Content-Type"] == "application/pdf" and rma.number in text and "Shenzhen" in text
+
+
+def test_public_claim_page(client, mailoutbox, django_capture_on_commit_callbacks):
+    shop("wholesale")
+    reseller = make_user("shop@example.com", full_name="Rita", account_type=AccountType.RESELLER)
+    order = delivered_order(reseller, shipped=SHIPPED, delivered=DELIVERED)
+    services.end_customer_register(
+        order=order, user=reseller, line_id=order.lines.get(sku=LM317).pk, name="Eve", email="eve@example.net"
+    )
+    url = reverse("storefront:rma_public_start")
+    data = {"order_number": order.number, "quantity": 1, "reason": "defective", "description": "Dead"}
+    with time_machine.travel(DELIVERED + timedelta(days=5), tick=False):
+        wrong = client.post(url, {**data, "proof": "mallory@example.net"})
+        assert wrong.status_code == 422 and "no goods for this order number" in wrong.content.decode()
+        with django_capture_on_commit_callbacks(execute=True):
+            ok = client.post(url, {**data, "proof": "EVE@example.net"})
+    assert ok.status_code == 302 and "/returns/claim/" in ok["Location"]
+    assert ok["Location"] in mailoutbox[-1].body
+    assert "Requested" in client.get(ok["Location"]).content.decode()
