@@ -216,3 +216,8 @@ def rating_summary(*, product_id: int) -> dict:
         count=Count("id"), mean=Avg("rating")
     )
     return {"average": _one_place(summary["mean"]), "count": summary["count"]}
+
+
+def line_refusal(line: OrderLine) -> Refusal | None:
+    """Why this line cannot be reviewed yet (or at all), under its order's policy; None when it can."""
+    return review_refusal(policy=order_policy(line.order), line=line, delivered_at=line_delivered_at(line))

@@ -30,7 +30,8 @@ def test_the_buyer_reviews_a_delivered_line_from_the_order_page(client, buyer):
     lm, ams = line_of(order), line_of(order, AMS)
     client.force_login(buyer)
     assert "Write a review" not in client.get(f"/account/orders/{order.number}/").content.decode()
-    assert client.get(write_url(order, lm)).status_code == 200  # the form; sending it is refused
+    early = client.get(write_url(order, lm)).content.decode()
+    assert "once it has been delivered" in early and 'name="rating"' not in early  # said up front
     refused = client.post(write_url(order, lm), {"rating": "5"})
     assert refused.status_code == 409 and "once it has been delivered" in refused.content.decode()
     ship(order, quantities={lm.pk: 10})

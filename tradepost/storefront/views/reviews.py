@@ -73,9 +73,11 @@ def review_write(request, number: str, line_id: int):
                 return redirect("storefront:my_reviews")
         else:
             status = 400
+    # Said before the buyer writes anything: a line that can't be reviewed (yet) gets no form.
+    refusal = None if review or request.method == "POST" else selectors.line_refusal(line)
     return render(
         request,
         "storefront/reviews/write.html",
-        {"form": form, "line": line, "order": line.order, "review": review},
+        {"form": form, "line": line, "order": line.order, "review": review, "refusal": refusal},
         status=status,
     )
