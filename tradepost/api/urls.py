@@ -13,6 +13,7 @@ from tradepost.api.orders import router as orders_router
 from tradepost.api.payments import router as payments_router
 from tradepost.api.policies import router as policies_router
 from tradepost.api.promotions import router as promotions_router
+from tradepost.api.quotes import router as quotes_router
 from tradepost.api.reviews import router as reviews_router
 from tradepost.api.shipping import router as shipping_router
 
@@ -38,3 +39,4 @@ api.add_router("", promotions_router)
 api.add_router("", reviews_router)
 api.add_router("", aftersales_router)
 api.add_router("", memberships_router)
+api.add_router("", quotes_router)

@@ -7,6 +7,7 @@ from tradepost.backoffice import (
     membership_views,
     order_views,
     payment_views,
+    quote_views,
     review_views,
     shipping_views,
     views,
@@ -48,4 +49,10 @@ urlpatterns = [
     path("reviews/<int:review_id>/", review_views.review_detail, name="review_detail"),
     path("memberships/", membership_views.membership_list, name="membership_list"),
     path("memberships/<int:pk>/", membership_views.membership_detail, name="membership_detail"),
+    path("quotes/", quote_views.queue_page, name="quote_queue"),
+    path("quotes/metrics/", quote_views.metrics_page, name="quote_metrics"),
+    path("quotes/files/<int:attachment_id>/", quote_views.file_download, name="quote_file"),
+    path("quotes/<str:number>/", quote_views.inquiry_page, name="quote_detail"),
+    path("shipping/customized/", quote_views.production_page, name="production"),
+    path("shipping/customized/<str:number>/ready/", quote_views.production_ready, name="production_ready"),
 ]

@@ -4,9 +4,14 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import render
 
 from tradepost.accounts.roles import Desk, user_desks
+from tradepost.quotes.selectors import sla_metrics
 
 
 @staff_member_required
 def home(request):
     mine = user_desks(request.user)
-    return render(request, "backoffice/home.html", {"desks": [desk for desk in Desk if desk.value in mine]})
+    context = {
+        "desks": [desk for desk in Desk if desk.value in mine],
+        "quote_sla": sla_metrics(weeks=1) if Desk.SALES in mine else None,
+    }
+    return render(request, "backoffice/home.html", context)

@@ -185,6 +185,16 @@ def sla_metrics(*, now: datetime | None = None, weeks: int = 8) -> SlaMetrics:
     )
 
 
+def store_today(now: datetime | None = None):
+    """Today's date at the store (the active policy's timezone): promised ship dates are store dates."""
+    from zoneinfo import ZoneInfo
+
+    from tradepost.policies.selectors import policy_active
+
+    now = now or timezone.now()
+    return now.astimezone(ZoneInfo(policy_active().policy.store.timezone)).date()
+
+
 def productions_for_dispatch(*, include_done: bool = False) -> QuerySet[Production]:
     """Customized orders by promised ship date, earliest first (late ones lead)."""
     rows = Production.objects.select_related("order__user", "quotation__inquiry")

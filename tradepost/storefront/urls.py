@@ -11,6 +11,7 @@ from tradepost.storefront.views import (
     membership,
     orders,
     pages,
+    quotes,
     reviews,
 )
 
@@ -63,6 +64,19 @@ urlpatterns = [
     path("account/orders/<str:number>/invoice/", invoices.invoice_request, name="order_invoice_request"),
     path("account/orders/<str:number>/invoice.pdf", invoices.invoice_download, name="order_invoice_pdf"),
     path("account/coupons/", coupons.coupons, name="coupons"),
+    path("inquiry-cart/", quotes.inquiry_cart, name="inquiry_cart"),
+    path("inquiry-cart/add/", quotes.inquiry_cart_add, name="inquiry_cart_add"),
+    path("account/inquiries/", quotes.inquiry_list, name="inquiry_list"),
+    path("account/inquiries/new/unlisted/", quotes.inquiry_new_unlisted, name="inquiry_new_unlisted"),
+    path(
+        "account/inquiries/new/customized/", quotes.inquiry_new_customized, name="inquiry_new_customized"
+    ),
+    path("account/inquiries/<str:number>/", quotes.inquiry_detail, name="inquiry_detail"),
+    path("account/inquiry-files/<int:attachment_id>/", quotes.inquiry_file, name="inquiry_file"),
+    path("account/quotations/<int:quotation_id>/order/", quotes.quotation_checkout, name="quotation_checkout"),
+    path(
+        "account/quotations/<int:quotation_id>/decline/", quotes.quotation_decline, name="quotation_decline"
+    ),
     path("account/orders/<str:number>/rma/new/", aftersales.rma_new, name="rma_new"),
     path("account/orders/<str:number>/end-customers/", aftersales.end_customers, name="order_end_customers"),
     path("account/rmas/", aftersales.rma_list, name="rma_list"),
