@@ -18,6 +18,7 @@ from tradepost.policies.loading import load_preset, preset_path
 from tradepost.policies.models import PolicyVersion
 from tradepost.policies.selectors import policy_active
 from tradepost.policies.services import policy_activate
+from tradepost.quotes.demo import quotes_demo
 from tradepost.shipping.models import CarrierService
 from tradepost.shipping.network import network_load
 
@@ -163,6 +164,7 @@ def demo_load(*, preset: str, parts: int = DEMO_PARTS) -> DemoStore:
         catalog_generate(parts=parts, preset=preset)
     _ensure_membership_plans()
     _ensure_orders(buyer=User.objects.get(email__iexact=BUYER_EMAIL), staff=staff)
+    quotes_demo(buyer=User.objects.get(email__iexact=BUYER_EMAIL), staff=staff)
     return DemoStore(
         version.number,
         created,
