@@ -9,6 +9,7 @@ from tradepost.accounts.models import Address, User
 from tradepost.accounts.roles import Desk
 from tradepost.accounts.selectors import agreement_current
 from tradepost.accounts.services import agreement_accept, staff_set_desks
+from tradepost.aftersales.demo import aftersales_demo
 from tradepost.cart.services import cart_for, cart_line_set
 from tradepost.catalog.generator import catalog_generate
 from tradepost.catalog.models import Product
@@ -165,6 +166,7 @@ def demo_load(*, preset: str, parts: int = DEMO_PARTS) -> DemoStore:
     _ensure_membership_plans()
     _ensure_orders(buyer=User.objects.get(email__iexact=BUYER_EMAIL), staff=staff)
     quotes_demo(buyer=User.objects.get(email__iexact=BUYER_EMAIL), staff=staff)
+    aftersales_demo(buyer=User.objects.get(email__iexact=BUYER_EMAIL), staff=staff)
     return DemoStore(
         version.number,
         created,

@@ -343,3 +343,15 @@ def test_a_sent_refund_shows_on_the_rma_and_is_emailed(buyer, django_capture_on_
     assert rma.events.filter(kind="refund_sent", actor=desk).exists()
     assert any("refund was sent" in m.subject for m in mailoutbox)
     assert Decimal(rma.refund.amount) > 0
+
+
+def test_the_wholesale_demo_leaves_an_rma_for_the_desk():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("demo", "--preset", "wholesale", "--parts", "40", stdout=StringIO())
+    rma = services.Rma.objects.get()
+    assert rma.state == RmaState.REQUESTED and rma.remedy == Remedy.MONEY_BACK
+    call_command("demo", "--preset", "wholesale", "--parts", "40", stdout=StringIO())
+    assert services.Rma.objects.count() == 1
