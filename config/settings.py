@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "tradepost.memberships",
     "tradepost.quotes",
     "tradepost.reviews",
+    "tradepost.notifications",
+    "tradepost.support",
     "tradepost.api",
     "tradepost.storefront",
     "tradepost.backoffice",
@@ -147,6 +149,10 @@ CELERY_BEAT_SCHEDULE = {
     "complete-delivered-orders": {
         "task": "tradepost.orders.tasks.complete_delivered_orders",
         "schedule": 60 * 60,
+    },
+    "send-due-notifications": {
+        "task": "tradepost.notifications.tasks.send_due_notifications",
+        "schedule": 60,
     },
     "notify-expiring-quotations": {
         "task": "tradepost.quotes.tasks.notify_expiring_quotations",

@@ -1,10 +1,9 @@
 """Membership emails: plain text and HTML from templates, sent after the change commits."""
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.template.loader import render_to_string
+from django.urls import reverse
 
+from tradepost.notifications.services import notification_deliver, notify
 from tradepost.policies.selectors import policy_from_version
 
 SUBJECTS = {
@@ -13,8 +12,8 @@ SUBJECTS = {
 }
 
 
-def membership_email_send(*, membership_id: int, kind: str) -> bool:
-    """Render and send one membership email; returns False when the membership or kind is unknown."""
+def _membership_email(membership_id: int, kind: str):
+    """Render one membership email into the outbox; None when the membership or kind is unknown."""
     from tradepost.memberships.models import Membership
 
     membership = (
@@ -23,7 +22,7 @@ def membership_email_send(*, membership_id: int, kind: str) -> bool:
         .first()
     )
     if membership is None or kind not in SUBJECTS:
-        return False
+        return None
     policy = policy_from_version(membership.order.policy_version)
     context = {
         "membership": membership,
@@ -34,23 +33,27 @@ def membership_email_send(*, membership_id: int, kind: str) -> bool:
         "guarantee": policy.quality_guarantee,
         "site_url": settings.SITE_URL.rstrip("/"),
     }
-    text = render_to_string(f"memberships/email/{kind}.txt", context)
-    html = render_to_string(f"memberships/email/{kind}.html", context)
-    email = EmailMultiAlternatives(
+    return notify(
+        kind=f"memberships.{kind}",
+        template=f"memberships/email/{kind}",
+        context=context,
         subject=f"[{policy.store.name}] " + SUBJECTS[kind].format(name=policy.membership.name),
-        body=text,
-        to=[membership.user.email],
-        reply_to=[policy.store.support_email],
+        user=membership.user,
+        reply_to=policy.store.support_email,
+        link=reverse("storefront:membership"),
     )
-    email.attach_alternative(html, "text/html")
-    email.send()
+
+
+def membership_email_send(*, membership_id: int, kind: str) -> bool:
+    """Render one membership email into the outbox and send it; False for an unknown membership or kind."""
+    row = _membership_email(membership_id, kind)
+    if row is None:
+        return False
+    notification_deliver(notification_id=row.pk)
     return True
 
 
 def membership_email_queue(*, membership, kind: str) -> None:
-    """Send after commit (through Celery when a broker is configured); a mail server that is down is
-    logged, never an error for a change that has committed."""
-    from tradepost.memberships.tasks import send_membership_email
-
-    membership_id = membership.pk
-    transaction.on_commit(lambda: send_membership_email.delay(membership_id, kind), robust=True)
+    """Record the email in the outbox in the caller's transaction; it is sent after commit (through
+    Celery when a broker is configured), and a mail server that is down is retried from the outbox."""
+    _membership_email(membership.pk, kind)

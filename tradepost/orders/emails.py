@@ -1,10 +1,9 @@
 """Order emails: plain text and HTML from templates, sent after the change commits."""
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.template.loader import render_to_string
+from django.urls import reverse
 
+from tradepost.notifications.services import notification_deliver, notify
 from tradepost.policies.selectors import policy_from_version
 
 SUBJECTS = {
@@ -44,8 +43,8 @@ def _membership(order):
     return Membership.objects.filter(order=order).first()
 
 
-def order_email_send(*, order_id: int, kind: str, message: str = "", shipment: str = "") -> bool:
-    """Render and send one order email; returns False when the order or kind is unknown."""
+def _order_email(order_id: int, kind: str, message: str, shipment: str):
+    """Render one order email into the outbox; None when the order or kind is unknown."""
     from tradepost.orders.models import Order
 
     order = (
@@ -55,7 +54,7 @@ def order_email_send(*, order_id: int, kind: str, message: str = "", shipment: s
         .first()
     )
     if order is None or kind not in SUBJECTS:
-        return False
+        return None
     policy = policy_from_version(order.policy_version)
     context = {
         "order": order,
@@ -68,26 +67,28 @@ def order_email_send(*, order_id: int, kind: str, message: str = "", shipment: s
         "membership": _membership(order),
         **_shipping_context(order, kind, shipment),
     }
-    text = render_to_string(f"orders/email/{kind}.txt", context)
-    html = render_to_string(f"orders/email/{kind}.html", context)
-    email = EmailMultiAlternatives(
+    return notify(
+        kind=f"orders.{kind}",
+        template=f"orders/email/{kind}",
+        context=context,
         subject=f"[{policy.store.name}] " + SUBJECTS[kind].format(number=order.number),
-        body=text,
-        to=[order.user.email],
-        reply_to=[policy.store.support_email],
+        user=order.user,
+        reply_to=policy.store.support_email,
+        link=reverse("storefront:order_detail", args=[order.number]),
     )
-    email.attach_alternative(html, "text/html")
-    email.send()
+
+
+def order_email_send(*, order_id: int, kind: str, message: str = "", shipment: str = "") -> bool:
+    """Render one order email into the outbox and send it now; False when the order or kind is unknown."""
+    row = _order_email(order_id, kind, message, shipment)
+    if row is None:
+        return False
+    notification_deliver(notification_id=row.pk)
     return True
 
 
 def order_email_queue(*, order, kind: str, message: str = "", shipment: str = "") -> None:
-    """Send after the surrounding transaction commits (through Celery when a broker is configured).
-
-    `robust`: a mail server that is down is logged, never turned into an error for a buyer whose order
-    has already been committed.
-    """
-    from tradepost.orders.tasks import send_order_email
-
-    order_id = order.pk
-    transaction.on_commit(lambda: send_order_email.delay(order_id, kind, message, shipment), robust=True)
+    """Record the email in the outbox in the caller's transaction; it is sent after commit (through
+    Celery when a broker is configured). A mail server that is down is recorded on the outbox row and
+    retried, never turned into an error for a buyer whose order has already been committed."""
+    _order_email(order.pk, kind, message, shipment)

@@ -1,0 +1,170 @@
+"""Notifications: `notify` renders a message and records it in the outbox inside the caller's transaction;
+delivery runs after commit (Celery with a broker, in-process without) and failed sends are retried with
+backoff by `notifications_send_due` until the attempts run out."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from tradepost.core.exceptions import ValidationFailed
+from tradepost.notifications.models import Notification, NotificationState
+
+logger = logging.getLogger(__name__)
+
+# A sender's claim on a row; a crashed sender's rows become due again after it.
+LEASE = timedelta(minutes=5)
+SUBJECT_LIMIT = 300
+
+
+def max_attempts() -> int:
+    return getattr(settings, "NOTIFICATIONS_MAX_ATTEMPTS", 5)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff after the n-th failed attempt: base, 2 x base, 4 x base ..."""
+    base = getattr(settings, "NOTIFICATIONS_RETRY_SECONDS", 60)
+    return timedelta(seconds=base * 2 ** max(0, attempts - 1))
+
+
+def notify(
+    *,
+    kind: str,
+    template: str,
+    context: dict,
+    subject: str,
+    user=None,
+    email: str | None = None,
+    reply_to: str = "",
+    link: str = "",
+) -> Notification:
+    """Render `<template>.txt` and `<template>.html` and record the message for `user` (or a bare
+    `email`, for guests); it is sent after the surrounding transaction commits, never if it rolls back."""
+    to_email = (email or (user.email if user is not None else "")).strip()
+    try:
+        validate_email(to_email)
+    except DjangoValidationError:
+        raise ValidationFailed("Not a valid email address.", field="email", code="invalid_email") from None
+    context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
+    text = render_to_string(f"{template}.txt", context)
+    html = render_to_string(f"{template}.html", context)
+    subject = " ".join(subject.split())[:SUBJECT_LIMIT]
+    row = Notification.objects.create(
+        recipient=user,
+        to_email=to_email,
+        reply_to=reply_to,
+        kind=kind[:60],
+        subject=subject,
+        text=text,
+        html=html,
+        link=link[:500],
+        created_at=timezone.now(),
+    )
+    row_id = row.pk
+    transaction.on_commit(lambda: _queue(row_id), robust=True)
+    return row
+
+
+def _queue(notification_id: int) -> None:
+    from tradepost.notifications.tasks import deliver_notification
+
+    deliver_notification.delay(notification_id)
+
+
+def _claim(notification_id: int, now) -> Notification | None:
+    """Take the row if it is queued and due: a conditional UPDATE, so only one sender wins it."""
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    claimed = Notification.objects.filter(due, pk=notification_id, state=NotificationState.QUEUED).update(
+        next_attempt_at=now + LEASE
+    )
+    return Notification.objects.filter(pk=notification_id).first() if claimed else None
+
+
+def _message(row: Notification) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=row.subject,
+        body=row.text,
+        to=[row.to_email],
+        reply_to=[row.reply_to] if row.reply_to else None,
+        headers={"X-Tradepost-Notification": str(row.pk)},
+    )
+    if row.html:
+        message.attach_alternative(row.html, "text/html")
+    return message
+
+
+def notification_deliver(*, notification_id: int) -> str | None:
+    """Try to send one queued message; returns its new state, or None when it was not due or taken.
+
+    Runs outside any transaction (the SMTP conversation must not hold locks). Safe to retry: a sent row
+    is never sent again, and a failure records the error and when to try next, or `failed` for good once
+    the attempts run out.
+    """
+    now = timezone.now()
+    row = _claim(notification_id, now)
+    if row is None:
+        return None
+    attempts = row.attempts + 1
+    try:
+        _message(row).send()
+    except Exception as exc:  # any transport error is recorded on the row, never raised
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        final = attempts >= max_attempts()
+        logger.warning("Notification %s (%s) not sent, attempt %s: %s", row.pk, row.kind, attempts, error)
+        Notification.objects.filter(pk=row.pk).update(
+            attempts=attempts,
+            last_error=error,
+            last_attempt_at=now,
+            state=NotificationState.FAILED if final else NotificationState.QUEUED,
+            failed_at=now if final else None,
+            next_attempt_at=None if final else now + retry_delay(attempts),
+        )
+        return NotificationState.FAILED if final else NotificationState.QUEUED
+    Notification.objects.filter(pk=row.pk).update(
+        attempts=attempts,
+        last_attempt_at=now,
+        state=NotificationState.SENT,
+        sent_at=now,
+        next_attempt_at=None,
+    )
+    return NotificationState.SENT
+
+
+def notifications_send_due(*, limit: int = 500) -> int:
+    """Send every queued message whose retry time has come; returns how many went out."""
+    now = timezone.now()
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    ids = list(
+        Notification.objects.filter(due, state=NotificationState.QUEUED)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for pk in ids if notification_deliver(notification_id=pk) == NotificationState.SENT)
+
+
+def notification_retry(*, notification: Notification, actor=None) -> Notification:
+    """Staff: put a message that failed for good back in the queue for one more round of attempts."""
+    with transaction.atomic():
+        updated = Notification.objects.filter(pk=notification.pk, state=NotificationState.FAILED).update(
+            state=NotificationState.QUEUED, attempts=0, next_attempt_at=None, failed_at=None
+        )
+        if updated:
+            logger.info("Notification %s requeued by %s", notification.pk, getattr(actor, "pk", None))
+            transaction.on_commit(lambda: _queue(notification.pk), robust=True)
+    notification.refresh_from_db()
+    return notification
+
+
+def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
+    """Mark the user's in-site notifications read (all of them, or only `ids`); returns how many."""
+    rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    return rows.update(read_at=timezone.now())
