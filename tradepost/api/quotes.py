@@ -114,6 +114,14 @@ class StaffEventOut(EventOut):
     buyer_visible: bool
 
 
+class InquiryProductionOut(Schema):
+    order_number: str
+    state: str = Field(description="awaiting_payment, in_production, ready, shipped or cancelled")
+    state_label: str
+    promised_ship_date: date
+    ready_at: datetime | None
+
+
 class InquirySummaryOut(Schema):
     number: str
     kind: str
@@ -139,6 +147,7 @@ class InquiryOut(InquirySummaryOut):
     lines: list[InquiryLineOut]
     attachments: list[AttachmentOut]
     quotations: list[QuotationOut] = Field(description="Newest version first.")
+    production: InquiryProductionOut | None = Field(description="Customized goods once ordered.")
     timeline: list[EventOut]
 
 
@@ -372,6 +381,20 @@ def render_summary(inquiry, now) -> dict:
     }
 
 
+def _production(inquiry) -> dict | None:
+    ordered = next((q for q in inquiry.quotations.all() if q.order_id), None)
+    production = selectors.production_for_quotation(ordered) if ordered is not None else None
+    if production is None:
+        return None
+    return {
+        "order_number": ordered.order.number,
+        "state": production.state,
+        "state_label": production.state_label,
+        "promised_ship_date": production.promised_ship_date,
+        "ready_at": production.ready_at,
+    }
+
+
 def render_inquiry(inquiry, *, staff: bool = False) -> dict:
     now = timezone.now()
     prefix = "/api/v1/desk/quotes/files/" if staff else "/api/v1/inquiry-files/"
@@ -399,6 +422,7 @@ def render_inquiry(inquiry, *, staff: bool = False) -> dict:
             for a in inquiry.attachments.all()
         ],
         "quotations": [render_quotation(q, now) for q in inquiry.quotations.all()],
+        "production": _production(inquiry),
         "timeline": [
             {
                 "at": e.created_at,

@@ -203,6 +203,11 @@ def productions_for_dispatch(*, include_done: bool = False) -> QuerySet[Producti
     return rows.order_by("promised_ship_date", "id")
 
 
+def production_for_quotation(quotation) -> Production | None:
+    """The production record of an ordered customized quotation, or None."""
+    return Production.objects.select_related("order").filter(quotation=quotation).first()
+
+
 def production_for_order(*, number) -> Production:
     production = None
     if _storable(number):

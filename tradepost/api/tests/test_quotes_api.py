@@ -181,6 +181,8 @@ def test_customized_goods_spec_errors_name_fields_then_production(client, world)
     )
     ready = client.post(f"{API}/desk/production/{order['number']}/ready", **world["fulfilment"])
     assert ready.status_code == 200 and ready.json()["state"] == "ready"
+    mine = client.get(f"{API}/inquiries/{number}", **auth).json()
+    assert mine["production"]["state"] == "ready" and mine["production"]["order_number"] == order["number"]
     assert_problem(client.get(f"{API}/desk/production", **world["sales"]), 404)
 
 

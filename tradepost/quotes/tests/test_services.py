@@ -383,3 +383,19 @@ def test_desk_assign_note_and_message(buyer, staff, committed):
     assert ("note", "staff", False) in kinds and ("message", "buyer", True) in kinds
     inquiry.refresh_from_db()
     assert inquiry.assigned_to == staff
+
+
+def test_remind_command_sends_each_notice_once(buyer, staff, committed):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    quote_shop()
+    quotation = send_quotation(cart_inquiry(buyer), staff)
+    with time_machine.travel(quotation.valid_until - timedelta(hours=2)):
+        out = StringIO()
+        call_command("quotes", "remind", stdout=out)
+        assert out.getvalue().strip() == "1 expiry reminders sent."
+        out = StringIO()
+        call_command("quotes", "remind", stdout=out)
+        assert out.getvalue().strip() == "0 expiry reminders sent."

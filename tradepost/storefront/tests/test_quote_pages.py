@@ -154,3 +154,14 @@ def test_files_download_for_owner_only(client, shop_ready, other_buyer):
     assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
     client.force_login(other_buyer)
     assert client.get(f"/account/inquiry-files/{attachment.pk}/").status_code == 404
+
+
+def test_customized_order_page_shows_production_and_promised_date(client, shop_ready, buyer):
+    from tradepost.quotes.tests.factories import accept, customized_inquiry
+
+    inquiry = customized_inquiry(buyer)
+    order, _ = accept(buyer, send_quotation(inquiry, sales_staff(), promised_ship_date=a_date(8)))
+    html = client.get(f"/account/orders/{order.number}/").content.decode()
+    assert "Customized goods" in html and a_date(8).isoformat() in html and "Waiting for payment" in html
+    detail = client.get(f"/account/inquiries/{inquiry.number}/").content.decode()
+    assert 'id="production"' in detail

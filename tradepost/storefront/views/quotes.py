@@ -333,6 +333,11 @@ def inquiry_list(request):
     return render(request, "storefront/quotes/list.html", {"page": page, "now": timezone.now()})
 
 
+def _production(inquiry):
+    ordered = next((q for q in inquiry.quotations.all() if q.order_id), None)
+    return selectors.production_for_quotation(ordered) if ordered is not None else None
+
+
 def _detail(request, inquiry, *, message_form=None, attach_form=None, error="", status=200):
     now = timezone.now()
     quotations = [(q, q.display_state(now)) for q in inquiry.quotations.all()]
@@ -349,11 +354,7 @@ def _detail(request, inquiry, *, message_form=None, attach_form=None, error="", 
             "error": error,
             "now": now,
             "overdue": inquiry.is_open and inquiry.first_quoted_at is None and inquiry.due_at < now,
-            "production": getattr(
-                next((q.order for q in inquiry.quotations.all() if q.order_id), None), "production", None
-            )
-            if inquiry.kind == "customized"
-            else None,
+            "production": _production(inquiry),
         },
         status=status,
     )
