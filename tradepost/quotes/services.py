@@ -6,6 +6,8 @@ quotation places an order: that is `checkout.services.checkout_place_quotation`,
 `quotation_mark_accepted` here inside its own transaction.
 """
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -160,6 +162,7 @@ def upload_check(upload: Upload, field: str = "files") -> tuple[str, str]:
 
 
 def _store_files(inquiry: Inquiry, uploads: list[Upload], actor, now: datetime) -> list[Attachment]:
+    """Save checked uploads under MEDIA_ROOT with their rows; call inside `_files_undone_on_failure`."""
     from django.core.files.base import ContentFile
 
     stored = []
@@ -174,29 +177,31 @@ def _store_files(inquiry: Inquiry, uploads: list[Upload], actor, now: datetime) 
             created_at=now,
         )
         attachment.file.save(name, ContentFile(upload.data), save=False)
+        _saved_files().append((attachment.file.storage, attachment.file.name))
         attachment.save()
-        # A rolled-back transaction must not leave the file behind.
-        _on_rollback_delete(attachment.file.name, attachment.file.storage)
         stored.append(attachment)
     return stored
 
 
-def _on_rollback_delete(path: str, storage) -> None:
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        return
-    state = {"committed": False}
-    transaction.on_commit(lambda: state.update(committed=True))
-    # Django has no on_rollback hook; remember the file so a failed transaction's files can be swept.
-    connection.__dict__.setdefault("_quotes_pending_files", []).append((path, storage, state))
+_pending = threading.local()
 
 
-def _sweep_pending_files() -> None:
-    """Delete files stored by transactions that then rolled back (called when a service fails)."""
-    connection = transaction.get_connection()
-    for path, storage, state in connection.__dict__.pop("_quotes_pending_files", []):
-        if not state["committed"]:
-            storage.delete(path)
+def _saved_files() -> list:
+    return _pending.__dict__.setdefault("files", [])
+
+
+@contextmanager
+def _files_undone_on_failure():
+    """Files saved inside the block are deleted again when it fails, so a refused request leaves none."""
+    _pending.files = []
+    try:
+        yield
+    except BaseException:
+        for storage, name in _pending.files:
+            storage.delete(name)
+        raise
+    finally:
+        _pending.files = []
 
 
 def _checked_uploads(uploads) -> list[Upload]:
@@ -339,23 +344,6 @@ def _received(inquiry: Inquiry, user, attachments: int) -> Inquiry:
     return inquiry
 
 
-def _failing_files(func):
-    """Sweep files a failed service stored before it rolled back."""
-
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except BaseException:
-            _sweep_pending_files()
-            raise
-        finally:
-            transaction.get_connection().__dict__.pop("_quotes_pending_files", None)
-
-    wrapper.__doc__ = func.__doc__
-    wrapper.__name__ = func.__name__
-    return wrapper
-
-
 def inquiry_cart_submit(*, user, notes: str = "") -> Inquiry:
     """Send the whole inquiry cart as one inquiry and empty the cart; the due time starts now."""
     notes = _text(notes, "notes")
@@ -388,7 +376,6 @@ def inquiry_cart_submit(*, user, notes: str = "") -> Inquiry:
         return _received(inquiry, user, 0)
 
 
-@_failing_files
 def inquiry_unlisted_create(
     *,
     user,
@@ -420,7 +407,7 @@ def inquiry_unlisted_create(
         errors.extend(exc.errors)
     if errors:
         raise ValidationFailed("Some fields need attention.", errors=errors)
-    with transaction.atomic():
+    with _files_undone_on_failure(), transaction.atomic():
         inquiry = _new_inquiry(user=user, kind=InquiryKind.UNLISTED_PART, **cleaned)
         _store_files(inquiry, uploads, user, inquiry.received_at)
         return _received(inquiry, user, len(uploads))
@@ -450,7 +437,6 @@ def customizable_type(slug) -> tuple[Category, list]:
     )
 
 
-@_failing_files
 def inquiry_customized_create(
     *,
     user,
@@ -481,7 +467,7 @@ def inquiry_customized_create(
         errors.extend(exc.errors)
     if errors:
         raise ValidationFailed("Some fields need attention.", errors=errors)
-    with transaction.atomic():
+    with _files_undone_on_failure(), transaction.atomic():
         inquiry = _new_inquiry(
             user=user, kind=InquiryKind.CUSTOMIZED, category=category, spec=cleaned_spec, **cleaned
         )
@@ -489,13 +475,12 @@ def inquiry_customized_create(
         return _received(inquiry, user, len(uploads))
 
 
-@_failing_files
 def inquiry_attach(*, inquiry: Inquiry, user, files: list[Upload]) -> list[Attachment]:
     """The buyer (or sales staff) adds drawings to an open inquiry."""
     uploads = _checked_uploads(files)
     if not uploads:
         raise ValidationFailed("Choose a file.", field="files", code="required")
-    with transaction.atomic():
+    with _files_undone_on_failure(), transaction.atomic():
         inquiry = _lock(inquiry)
         if not inquiry.is_open:
             raise Conflict("This inquiry is closed.", code="inquiry_closed")
@@ -685,8 +670,7 @@ def quotation_send(
             errors.extend(exc.errors)
         today = now.astimezone(_zone(policy)).date()
         if valid_until is None:
-            days = policy.quotes.quotation_validity_days or 1
-            valid_until_at = now + timedelta(days=days)
+            valid_until_at = now + timedelta(days=policy.quotes.quotation_validity_days)
         elif not isinstance(valid_until, date) or valid_until < today:
             errors.append(FieldError("valid_until", "A date from today on.", "invalid"))
             valid_until_at = now

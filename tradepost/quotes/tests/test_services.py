@@ -399,3 +399,17 @@ def test_remind_command_sends_each_notice_once(buyer, staff, committed):
         out = StringIO()
         call_command("quotes", "remind", stdout=out)
         assert out.getvalue().strip() == "0 expiry reminders sent."
+
+
+def test_a_failure_after_files_were_saved_leaves_no_file_behind(buyer, settings, monkeypatch, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    quote_shop()
+
+    def mail_server_down(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(services, "quote_email_queue", mail_server_down)
+    with pytest.raises(RuntimeError):
+        customized_inquiry(buyer)
+    assert not Inquiry.objects.exists()
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
