@@ -13,6 +13,7 @@ from tradepost.storefront.views import (
     pages,
     quotes,
     reviews,
+    support,
 )
 
 app_name = "storefront"
@@ -94,6 +95,14 @@ urlpatterns = [
     path("membership/", membership.membership, name="membership"),
     path("membership/join/<int:plan_id>/", membership.membership_join, name="membership_join"),
     path("membership/<int:membership_id>/cancel/", membership.membership_cancel, name="membership_cancel"),
+    path("contact/", support.contact, name="contact"),
+    path("account/tickets/", support.ticket_list, name="ticket_list"),
+    path("account/tickets/<str:reference>/", support.ticket_detail, name="ticket_detail"),
+    path("account/tickets/<str:reference>/files/<int:pk>/", support.ticket_file, name="ticket_file"),
+    path("support/tickets/<str:token>/", support.ticket_guest, name="ticket_guest"),
+    path("support/tickets/<str:token>/files/<int:pk>/", support.ticket_guest_file, name="ticket_guest_file"),
+    path("account/notifications/", support.notification_list, name="notifications"),
+    path("account/notifications/<int:pk>/open/", support.notification_read, name="notification_read"),
     path("account/tokens/", account.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", account.token_revoke, name="token_revoke"),
 ]
