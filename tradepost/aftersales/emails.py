@@ -44,12 +44,12 @@ def rma_email_send(*, rma_id: int, kind: str, link: str = "") -> bool:
 
 
 def _link(rma, site: str) -> str:
-    # An end customer's secret link is only known when it is made (kind "requested"); later emails
-    # point them to the page where they paste it, and buyers to their account.
+    # An end customer's secret link is known only when it is made (the "requested" email): later emails
+    # remind them of it instead (empty link); buyers follow the RMA in their account.
     from django.urls import reverse
 
     if rma.requester == "end_customer":
-        return site + reverse("storefront:rma_public_start")
+        return ""
     return site + reverse("storefront:rma_detail", args=[rma.number])
 
 

@@ -131,3 +131,45 @@ def test_public_claim_page(client, mailoutbox, django_capture_on_commit_callback
     assert ok.status_code == 302 and "/returns/claim/" in ok["Location"]
     assert ok["Location"] in mailoutbox[-1].body
     assert "Requested" in client.get(ok["Location"]).content.decode()
+
+
+def test_photos_travel_with_the_request_and_only_images_pass(client, buyer, settings, tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    shop("components")
+    order = delivered_order(buyer, shipped=SHIPPED, delivered=DELIVERED)
+    line = order.lines.get(sku=LM317)
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, "PNG")
+    png = SimpleUploadedFile("burnt.png", buffer.getvalue(), content_type="image/png")
+    fake = SimpleUploadedFile("burnt.png", b"not an image", content_type="image/png")
+    login(client, buyer)
+    url = reverse("storefront:rma_new", args=[order.number]) + f"?line={line.pk}"
+    data = {"line": line.pk, "quantity": 1, "reason": "defective", "description": "Burnt"}
+    with time_machine.travel(DELIVERED + timedelta(days=3), tick=False):
+        refused = client.post(url, {**data, "photos": [fake]})
+        assert refused.status_code == 400 and not Rma.objects.exists()
+        assert client.post(url, {**data, "photos": [png]}).status_code == 302
+    rma = Rma.objects.get()
+    assert rma.photos.count() == 1
+    client.logout()
+    login(client, staff())
+    photo = client.get(reverse("backoffice:aftersales_photo", args=[rma.photos.get().pk]))
+    assert photo.status_code == 200
+
+
+def test_the_order_page_reads_entitlements_in_fixed_queries(buyer, django_assert_max_num_queries):
+    from tradepost.aftersales.selectors import order_entitlements
+
+    shop("components")
+    from tradepost.orders.selectors import order_for_buyer
+
+    number = delivered_order(buyer, shipped=SHIPPED, delivered=DELIVERED).number
+    order = order_for_buyer(user=buyer, number=number)  # as the order page has it
+    with django_assert_max_num_queries(3):  # parcels with lines, units already claimed, the lines
+        items = order_entitlements(order)
+    assert len(items) == 2
