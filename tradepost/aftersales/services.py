@@ -282,6 +282,25 @@ def rma_request(*, order: Order, user, claim: Claim, photos=(), end_customer: di
     return rma
 
 
+def rma_photos_add(*, rma: Rma, actor, photos) -> Rma:
+    """The claimant adds photos to an open RMA (at most MAX_PHOTOS in all)."""
+    photos = _photos(photos)
+    if not photos:
+        raise ValidationFailed("Attach at least one photo.", field="photos", code="required")
+    with transaction.atomic():
+        rma = _locked(rma)
+        if not rma.is_open:
+            raise Conflict(f"{rma.number} is closed.", code="invalid_state")
+        if rma.photos.count() + len(photos) > MAX_PHOTOS:
+            raise ValidationFailed(
+                f"At most {MAX_PHOTOS} photos per request.", field="photos", code="too_many"
+            )
+        for photo in photos:
+            RmaPhoto.objects.create(rma=rma, image=photo)
+        _event(rma, RmaEvent.Kind.NOTE, actor, before=rma.state, message=f"Added {len(photos)} photo(s).")
+    return rma
+
+
 # --- Resellers' end customers -----------------------------------------------------------------------------
 
 

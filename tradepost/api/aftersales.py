@@ -6,7 +6,8 @@ from decimal import Decimal
 from typing import Literal
 
 from django.http import HttpResponse
-from ninja import Query, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from pydantic import Field
 
 from tradepost.accounts.roles import Desk
@@ -119,6 +120,7 @@ class RmaOut(Schema):
     resolution_note: str
     refund: RefundOut | None
     form_pdf_url: str | None = Field(description="The return form, once approved and a return is needed.")
+    photos: int = Field(description="How many photos the claimant attached.")
     timeline: list[RmaEventOut]
 
 
@@ -204,6 +206,7 @@ def render_rma(rma, *, pdf_url: str | None, staff: bool = False) -> dict:
         if refund
         else None,
         "form_pdf_url": pdf_url if rma.approved_at and rma.needs_return else None,
+        "photos": len(rma.photos.all()),
         "timeline": [
             {"at": e.created_at, "kind": e.kind, "role": e.actor_role, "message": e.message}
             for e in selectors.rma_timeline(rma, staff=staff)
@@ -359,6 +362,13 @@ def rma_return_shipped(request, number: str, payload: ReturnShippedIn):
     return render_rma(rma, pdf_url=_buyer_pdf_url(rma.number))
 
 
+@router.post("/rmas/{number}/photos", response=RmaOut, auth=member, summary="Add photos to my open RMA")
+def rma_photos(request, number: str, photos: list[UploadedFile] = File(...)):  # noqa: B008
+    """Multipart `photos`: JPEG, PNG or other images, at most 5 MB each and 5 per RMA."""
+    rma = services.rma_photos_add(rma=_mine(request, number), actor=request.auth, photos=photos)
+    return render_rma(rma, pdf_url=_buyer_pdf_url(rma.number))
+
+
 @router.get(
     "/rmas/{number}/form.pdf", auth=member, summary="The printable RMA / return form", openapi_extra=PDF
 )
@@ -480,6 +490,41 @@ def desk_rma_list(
     require_desk(request, Desk.AFTERSALES)
     rows, total = page_of(selectors.desk_queue(state=state), page, per_page)
     return {"items": [_desk_out(rma) for rma in rows], "count": total, "page": page, "per_page": per_page}
+
+
+class RefundWatchOut(Schema):
+    rma: str
+    order: str
+    amount: Decimal
+    destination: str
+    status: str
+    due_at: datetime
+    overdue: bool
+    near: bool = Field(description="Due within two working days of the store calendar.")
+
+
+@router.get(
+    "/desk/rma-refunds",
+    response=list[RefundWatchOut],
+    auth=member,
+    tags=["desk"],
+    summary="RMA refunds not sent yet, due first, flagged near or past due",
+)
+def desk_refunds(request):
+    require_desk(request, Desk.AFTERSALES)
+    return [
+        {
+            "rma": w.refund.rma.number,
+            "order": w.refund.order.number,
+            "amount": w.refund.amount,
+            "destination": w.refund.destination,
+            "status": w.refund.status,
+            "due_at": w.refund.due_at,
+            "overdue": w.overdue,
+            "near": w.near,
+        }
+        for w in selectors.refunds_watch()
+    ]
 
 
 @router.get("/desk/rmas/{number}", response=RmaOut, auth=member, tags=["desk"], summary="One RMA, all events")

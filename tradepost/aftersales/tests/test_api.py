@@ -109,3 +109,42 @@ def test_end_customer_claims_without_an_account(client, mailoutbox, django_captu
     follow = client.get(f"{API}/end-customer/rmas/{token}")
     assert follow.status_code == 200 and follow.json()["requester"] == "end_customer"
     assert client.get(f"{API}/end-customer/rmas/{token}x").status_code == 404
+
+
+def test_photos_by_multipart_and_the_desk_refund_watch(client, buyer, settings, tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from tradepost.aftersales import services
+
+    settings.MEDIA_ROOT = tmp_path
+    shop("components")
+    order = delivered_order(buyer, shipped=SHIPPED, delivered=DELIVERED)
+    desk_user = staff()
+    me, desk = token_for(buyer), token_for(desk_user)
+    with time_machine.travel(DELIVERED + timedelta(days=3), tick=False):
+        rma = services.rma_request(
+            order=order,
+            user=buyer,
+            claim=services.Claim(
+                line_id=order.lines.get(sku=LM317).pk, quantity=10, reason="defective", description="dead"
+            ),
+        )
+        buffer = io.BytesIO()
+        Image.new("RGB", (2, 2)).save(buffer, "JPEG")
+        url = f"{API}/rmas/{rma.number}/photos"
+        bad = client.post(url, {"photos": [SimpleUploadedFile("a.jpg", b"<svg/>")]}, **me)
+        assert_problem(bad, 422, field="photos")
+        good = client.post(url, {"photos": [SimpleUploadedFile("a.jpg", buffer.getvalue())]}, **me)
+        assert good.status_code == 200 and good.json()["photos"] == 1
+        services.rma_approve(rma=rma, actor=desk_user)
+        services.rma_receive(rma=rma, actor=desk_user, restock=False)
+        services.rma_inspect(rma=rma, actor=desk_user, condition="dead")
+        services.rma_resolve(rma=rma, actor=desk_user, resolution="refund")
+        watch = client.get(f"{API}/desk/rma-refunds", **desk).json()
+        assert client.get(f"{API}/desk/rma-refunds", **me).status_code == 404
+    assert [(w["rma"], w["overdue"]) for w in watch] == [(rma.number, False)]
+    with time_machine.travel(DELIVERED + timedelta(days=60), tick=False):
+        assert client.get(f"{API}/desk/rma-refunds", **desk).json()[0]["overdue"] is True
