@@ -173,3 +173,37 @@ def test_the_order_page_reads_entitlements_in_fixed_queries(buyer, django_assert
     with django_assert_max_num_queries(3):  # parcels with lines, units already claimed, the lines
         items = order_entitlements(order)
     assert len(items) == 2
+
+
+def test_desk_walks_a_return_to_a_refund_through_its_forms(client, buyer):
+    shop("direct")
+    order = delivered_order(buyer, shipped=SHIPPED, delivered=DELIVERED)
+    line = order.lines.get(sku=LM317)
+    with time_machine.travel(DELIVERED + timedelta(days=30), tick=False):
+        rma = services.rma_request(
+            order=order,
+            user=buyer,
+            claim=services.Claim(line_id=line.pk, quantity=4, reason="changed_mind", description="Too many"),
+        )
+    login(client, staff())
+
+    def act(action, data):
+        fields = {f"{action}-{key}": value for key, value in data.items()}
+        return client.post(reverse("backoffice:aftersales_act", args=[rma.number, action]), fields)
+
+    assert act("approve", {"return_address": "", "note": ""}).status_code == 302
+    assert act("receive", {"restock": "on", "note": "Sealed"}).status_code == 302
+    page = client.get(reverse("backoffice:aftersales_rma", args=[rma.number])).content.decode()
+    assert "Restocked" in page and 'id="act-inspect"' in page
+    assert act("inspect", {"condition": "Sealed", "exclusion": ""}).status_code == 302
+    page = client.get(reverse("backoffice:aftersales_rma", args=[rma.number])).content.decode()
+    expected = str(line.line_total * 4 / 10)
+    assert f'value="{expected}"' in page  # the refund the rule allows, proposed
+    too_much = act("resolve", {"resolution": "refund", "amount": "999999", "note": ""})
+    assert too_much.status_code == 400 and "At most" in too_much.content.decode()
+    assert act("resolve", {"resolution": "repair", "note": ""}).status_code == 400  # returns only refund
+    assert act("resolve", {"resolution": "refund", "amount": "", "note": ""}).status_code == 302
+    rma.refresh_from_db()
+    assert rma.resolution == "refund" and str(rma.refund.amount) == expected
+    queue = client.get(reverse("backoffice:aftersales_queue")).content.decode()
+    assert rma.number in queue and "RMA refunds to send" in queue
