@@ -65,11 +65,10 @@ def test_a_buyer_who_cancels_still_gets_the_cancellation_email(buyer, django_cap
 
 def delivered(buyer, preset: str | None = "components"):
     """A paid, shipped and delivered order (wire transfer; UPS as the buyer chose)."""
+    from tradepost.accounts.models import User
     from tradepost.orders.tests.factories import staff_member
     from tradepost.payments.services import wire_receipt_record
     from tradepost.shipping.services import shipment_create, shipment_mark_delivered
-
-    from tradepost.accounts.models import User
 
     if preset:  # None: the shop is open already
         shop(preset)
