@@ -129,7 +129,7 @@ def _lock(review: Review) -> Review:
     """Re-read the review under a row lock (SELECT ... FOR UPDATE)."""
     locked = (
         Review.objects.select_for_update(of=("self",))
-        .select_related("user", "order_line", "order_line__order", "product")
+        .select_related("user", "order_line", "order_line__order__policy_version", "product")
         .filter(pk=review.pk)
         .first()
     )

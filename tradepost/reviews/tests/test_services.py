@@ -171,6 +171,9 @@ def test_the_buyer_edits_until_published_and_a_rejected_review_goes_back_to_mode
     )
     [mail] = mailoutbox
     assert mail.to == [buyer.email] and "not published" in mail.subject
+    from tradepost.notifications.models import Notification
+
+    assert Notification.objects.get(kind="reviews.rejected").recipient == buyer  # in the outbox
     assert "Please describe the part, not the post." in mail.body
     services.review_update(user=buyer, review=review, rating=3, comment="Regulates well, stays cool.")
     review.refresh_from_db()
