@@ -45,7 +45,10 @@ MAX_QUANTITY = 10_000_000
 MAX_CART_LINES = 200
 MAX_QUOTATION_LINES = 200
 MAX_PRICE = Decimal("9999999999.9999")
+MAX_TOTAL = Decimal("999999999999.99")  # what a 14-digit money column holds
 MAX_LEAD_DAYS = 365
+# Sanity bound for dates staff type (validity, ship date), not a store promise.
+MAX_AHEAD = timedelta(days=366)
 # Notice before a quotation lapses; a reminder lead time, not a store promise.
 EXPIRY_NOTICE = timedelta(hours=24)
 
@@ -622,6 +625,9 @@ def _quotation_lines(
                 sku = f"QUOTED-{inquiry.number}-{n + 1}"
         if errors:
             continue
+        if round_money(price * quantity) > MAX_TOTAL:
+            errors.append(FieldError(f"{prefix}.quantity", "This line's total is too large.", "too_large"))
+            continue
         built.append(
             QuotationLine(
                 product=product,
@@ -671,8 +677,8 @@ def quotation_send(
         today = now.astimezone(_zone(policy)).date()
         if valid_until is None:
             valid_until_at = now + timedelta(days=policy.quotes.quotation_validity_days)
-        elif not isinstance(valid_until, date) or valid_until < today:
-            errors.append(FieldError("valid_until", "A date from today on.", "invalid"))
+        elif not isinstance(valid_until, date) or not today <= valid_until <= today + MAX_AHEAD:
+            errors.append(FieldError("valid_until", "A date from today to a year ahead.", "invalid"))
             valid_until_at = now
         else:
             valid_until_at = _end_of_day(policy, valid_until)
@@ -681,14 +687,21 @@ def quotation_send(
                 errors.append(
                     FieldError("promised_ship_date", "Customized goods need a ship date.", "required")
                 )
-            elif not isinstance(promised_ship_date, date) or promised_ship_date < today:
-                errors.append(FieldError("promised_ship_date", "A date from today on.", "invalid"))
+            elif (
+                not isinstance(promised_ship_date, date)
+                or not today <= promised_ship_date <= today + MAX_AHEAD
+            ):
+                errors.append(
+                    FieldError("promised_ship_date", "A date from today to a year ahead.", "invalid")
+                )
         elif promised_ship_date is not None:
             errors.append(
                 FieldError(
                     "promised_ship_date", "Only customized goods have a promised ship date.", "invalid"
                 )
             )
+        if not errors and sum(line.line_total for line in built) > MAX_TOTAL:
+            errors.append(FieldError("lines", "The quotation's total is too large.", "too_large"))
         if errors:
             raise ValidationFailed("The quotation is not complete.", errors=errors)
         previous = inquiry.quotations.filter(status=QuotationStatus.SENT).first()

@@ -1,6 +1,6 @@
 """The quote desk through its services: each kind of inquiry to a paid order at the quoted prices."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -263,9 +263,13 @@ def test_a_chosen_validity_date_runs_to_the_end_of_that_day_at_the_store(buyer, 
     quote_shop()
     quotation = send_quotation(cart_inquiry(buyer), staff, valid_until=a_date(3))
     assert quotation.valid_until > quotation.sent_at + timedelta(days=2)
+    for wrong in (a_date(-2), a_date(400), date.max):
+        with pytest.raises(ValidationFailed) as caught:
+            send_quotation(unlisted_inquiry(buyer), staff, valid_until=wrong)
+        assert caught.value.errors[0].field == "valid_until"
     with pytest.raises(ValidationFailed) as caught:
-        send_quotation(unlisted_inquiry(buyer), staff, valid_until=a_date(-2))
-    assert caught.value.errors[0].field == "valid_until"
+        send_quotation(customized_inquiry(buyer), staff, promised_ship_date=date.max)
+    assert caught.value.errors[0].field == "promised_ship_date"
 
 
 def test_buyer_declines_the_quotation(buyer, staff):
@@ -413,3 +417,14 @@ def test_a_failure_after_files_were_saved_leaves_no_file_behind(buyer, settings,
         customized_inquiry(buyer)
     assert not Inquiry.objects.exists()
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_totals_a_money_column_cannot_hold_are_refused(buyer, staff):
+    quote_shop()
+    with pytest.raises(ValidationFailed) as caught:
+        send_quotation(
+            unlisted_inquiry(buyer),
+            staff,
+            lines=[LineInput(mpn="X", title="X", quantity=10_000_000, unit_price="9999999999.9999")],
+        )
+    assert caught.value.errors[0].field == "lines[0].quantity"
