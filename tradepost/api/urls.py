@@ -16,6 +16,7 @@ from tradepost.api.promotions import router as promotions_router
 from tradepost.api.quotes import router as quotes_router
 from tradepost.api.reviews import router as reviews_router
 from tradepost.api.shipping import router as shipping_router
+from tradepost.api.support import router as support_router
 
 api = NinjaAPI(
     title="Tradepost API",
@@ -40,3 +41,4 @@ api.add_router("", reviews_router)
 api.add_router("", aftersales_router)
 api.add_router("", memberships_router)
 api.add_router("", quotes_router)
+api.add_router("", support_router)

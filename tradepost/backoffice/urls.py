@@ -10,6 +10,7 @@ from tradepost.backoffice import (
     quote_views,
     review_views,
     shipping_views,
+    support_views,
     views,
 )
 
@@ -47,6 +48,11 @@ urlpatterns = [
     path("payments/refunds/<int:pk>/sent/", payment_views.refund_sent, name="refund_sent"),
     path("reviews/", review_views.review_queue, name="review_queue"),
     path("reviews/<int:review_id>/", review_views.review_detail, name="review_detail"),
+    path("dashboard/", support_views.dashboard, name="dashboard"),
+    path("support/", support_views.queue_page, name="support_queue"),
+    path("support/files/<int:pk>/", support_views.ticket_file, name="support_file"),
+    path("support/<str:reference>/", support_views.ticket_page, name="support_ticket"),
+    path("support/<str:reference>/<slug:action>/", support_views.ticket_act, name="support_act"),
     path("memberships/", membership_views.membership_list, name="membership_list"),
     path("memberships/<int:pk>/", membership_views.membership_detail, name="membership_detail"),
     path("quotes/", quote_views.queue_page, name="quote_queue"),
