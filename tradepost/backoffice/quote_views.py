@@ -137,9 +137,10 @@ def _initial_lines(inquiry) -> list[dict]:
     title = inquiry.category.name if inquiry.category_id else ""
     if inquiry.spec:
         title = f"{title}: " + ", ".join(f"{k} {v}" for k, v in inquiry.spec.items())
+    mpn = inquiry.part_number or (f"{inquiry.category.slug}-custom"[:80] if inquiry.category_id else "")
     return [
         {
-            "mpn": inquiry.part_number,
+            "mpn": mpn,
             "manufacturer": inquiry.manufacturer,
             "title": title[:255] or inquiry.part_number,
             "quantity": inquiry.quantity,
@@ -157,6 +158,7 @@ def _render(request, inquiry, *, forms_in=None, failed=False, status=200):
         "now": now,
         "quotations": [(q, q.display_state(now)) for q in inquiry.quotations.all()],
         "timeline": selectors.inquiry_timeline(inquiry, staff=True),
+        "spec": selectors.spec_rows(inquiry),
         "assign_form": forms_in.get("assign") or AssignForm(initial={"assignee": inquiry.assigned_to_id}),
         "note_form": forms_in.get("note") or NoteForm(),
         "message_form": forms_in.get("message") or MessageForm(),

@@ -87,6 +87,27 @@ def inquiry_timeline(inquiry: Inquiry, *, staff: bool = False) -> list:
     return list(events)
 
 
+def spec_rows(inquiry: Inquiry) -> list[tuple[str, str]]:
+    """The filled spec form as (label, value with unit), in the form's order; unknown keys by key."""
+    from tradepost.quotes.specs import template_fields
+
+    fields = []
+    template = getattr(inquiry.category, "spec_template", None) if inquiry.category_id else None
+    if template is not None:
+        try:
+            fields = template_fields(template.fields)
+        except ValueError:
+            fields = []
+    rows, seen = [], set()
+    for field in fields:
+        if field.key in inquiry.spec:
+            unit = f" {field.unit}" if field.unit else ""
+            rows.append((field.label, f"{inquiry.spec[field.key]}{unit}"))
+            seen.add(field.key)
+    rows.extend((key, value) for key, value in inquiry.spec.items() if key not in seen)
+    return rows
+
+
 def live_quotation(inquiry: Inquiry) -> Quotation | None:
     """The quotation the buyer can act on (prefetched): the newest sent version."""
     return next((q for q in inquiry.quotations.all() if q.status == QuotationStatus.SENT), None)

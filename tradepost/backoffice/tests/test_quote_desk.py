@@ -84,7 +84,11 @@ def test_compose_a_quotation_with_field_errors_then_send_and_revise(client, desk
 def test_customized_needs_a_ship_date_and_shows_drawings(client, desk, buyer):
     inquiry = customized_inquiry(buyer)
     page = client.get(f"/desk/quotes/{inquiry.number}/").content.decode()
-    assert "drawing.pdf" in page and "Promised ship date" in page
+    assert (
+        "drawing.pdf" in page
+        and "Promised ship date" in page
+        and "<dt>Connector A</dt><dd>USB-C</dd>" in page
+    )
     attachment = inquiry.attachments.get()
     assert client.get(f"/desk/quotes/files/{attachment.pk}/").status_code == 200
     row = {"mpn": "CAB-1", "title": "Cable", "quantity": "200", "unit_price": "2"}

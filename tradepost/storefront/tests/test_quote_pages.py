@@ -92,6 +92,7 @@ def test_unlisted_and_customized_forms_with_files_and_field_errors(client, shop_
         follow=True,
     )
     assert done.status_code == 200 and "drawing.pdf" in done.content.decode()
+    assert "<dt>Length</dt><dd>150 mm</dd>" in done.content.decode()
     assert Inquiry.objects.get(kind="customized").spec["length_mm"] == "150"
     assert client.get("/account/inquiries/new/customized/?type=regulators").status_code == 404
 
