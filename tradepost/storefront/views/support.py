@@ -170,7 +170,8 @@ def ticket_guest(request, token: str):
     if request.method == "POST":
         return _reply(request, ticket, user=None, token=token)
     response = _render_ticket(request, ticket, token=token)
-    response["Referrer-Policy"] = "no-referrer"  # the link is the key: never leak it to other sites
+    # The link is the key: never send it to other sites (same-origin keeps the Origin header CSRF checks).
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
