@@ -21,8 +21,8 @@ from tradepost.core import ratelimit
 from tradepost.core.exceptions import Conflict, NotFound, RateLimited, ValidationFailed
 from tradepost.notifications.services import notify
 from tradepost.policies.selectors import policy_active, policy_from_version, store_calendar
+from tradepost.support.calculations import next_due, ticket_targets
 from tradepost.support.models import (
-    ACTIVE_STATUSES,
     MessageKind,
     Ticket,
     TicketAttachment,
@@ -159,15 +159,12 @@ def _after(ticket: Ticket, start: datetime, which: str) -> datetime:
 
 
 def _recompute_due(ticket: Ticket) -> None:
-    """The store's next deadline: none while waiting on the buyer or done; the promise while researching;
-    otherwise the earlier of a reply owed and the resolution."""
-    if ticket.status not in ACTIVE_STATUSES:
-        ticket.due_at = None
-    elif ticket.status == TicketStatus.RESEARCHING:
-        ticket.due_at = ticket.promised_at
-    else:
-        clocks = [c for c in (ticket.reply_due_at, ticket.resolution_due_at) if c is not None]
-        ticket.due_at = min(clocks) if clocks else None
+    ticket.due_at = next_due(
+        status=ticket.status,
+        reply_due_at=ticket.reply_due_at,
+        resolution_due_at=ticket.resolution_due_at,
+        promised_at=ticket.promised_at,
+    )
 
 
 # --- Helpers -------------------------------------------------------------------------------------------
@@ -361,9 +358,12 @@ def ticket_open(
             **resolved,
         )
         target = active.policy.support.target(topic)
-        calendar = store_calendar(active.policy)
-        ticket.first_response_due_at = calendar.add_working_hours(now, target.first_response_working_hours)
-        ticket.resolution_due_at = calendar.add_working_hours(now, target.resolution_working_hours)
+        ticket.first_response_due_at, ticket.resolution_due_at = ticket_targets(
+            start=now,
+            first_response_hours=target.first_response_working_hours,
+            resolution_hours=target.resolution_working_hours,
+            calendar=store_calendar(active.policy),
+        )
         ticket.reply_due_at = ticket.first_response_due_at
         _recompute_due(ticket)
         ticket.save()

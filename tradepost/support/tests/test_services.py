@@ -209,3 +209,16 @@ def test_notes_stay_internal_and_assignment_needs_the_support_desk(direct):
     assert [t.pk for t in selectors.desk_queue(assigned_to=desk)] == [ticket.pk]
     event = ticket.events.get(kind="assigned")
     assert (event.actor, event.actor_role, event.data["assignee"]) == (desk, "staff", desk.email)
+
+
+def test_the_desk_queue_and_a_thread_read_in_fixed_queries(direct, django_assert_num_queries):
+    buyer, desk = make_user(), agent()
+    for _ in range(3):
+        ticket, _token = open_ticket(buyer)
+        services.ticket_note(ticket=ticket, actor=desk, body="Checked.")
+    with django_assert_num_queries(1):
+        rows = list(selectors.desk_queue())
+    assert len(rows) == 3 and all(row.clock == "on_time" for row in rows)
+    with django_assert_num_queries(2):  # messages with authors, then their files
+        thread = selectors.ticket_thread(rows[0], staff=True)
+        assert [len(m.attachments.all()) for m in thread] == [0, 0]
