@@ -187,6 +187,7 @@ def queue_page(request):
         "page": Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page")),
         "overdue": counts.get("overdue", 0),
         "nearly_due": counts.get("nearly_due", 0),
+        "nearly_due_hours": int(selectors.NEARLY_DUE.total_seconds() // 3600),
         "status": status,
         "statuses": [("open", "Open"), *InquiryStatus.choices],
         "mine": mine,
