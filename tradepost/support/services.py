@@ -233,6 +233,27 @@ def _send(ticket: Ticket, kind: str, subject: str, *, token: str | None = None, 
     )
 
 
+def _tell_assignee(ticket: Ticket, message: TicketMessage) -> None:
+    """The staff member who holds the ticket hears that the buyer wrote (email and in-site list)."""
+    assignee = ticket.assigned_to
+    if assignee is None or not assignee.is_active:
+        return
+    policy = ticket_policy(ticket)
+    notify(
+        kind="support.buyer_wrote",
+        template="support/email/buyer_wrote",
+        context={
+            "ticket": ticket,
+            "message": message,
+            "store": policy.store,
+            "store_tz": policy.store.timezone,
+        },
+        subject=f"[{policy.store.name}] {ticket.reference}: the buyer wrote",
+        user=assignee,
+        link=reverse("backoffice:support_ticket", args=[ticket.reference]),
+    )
+
+
 def _message(ticket, kind, *, author, body, via, checked=(), stored=None, author_email="") -> TicketMessage:
     message = TicketMessage.objects.create(
         ticket=ticket,
@@ -441,6 +462,7 @@ def ticket_buyer_reply(
             via=via,
             files=len(checked),
         )
+        _tell_assignee(locked, message)
         return message
 
     return _atomic(run)

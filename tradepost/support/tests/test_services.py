@@ -222,3 +222,16 @@ def test_the_desk_queue_and_a_thread_read_in_fixed_queries(direct, django_assert
     with django_assert_num_queries(2):  # messages with authors, then their files
         thread = selectors.ticket_thread(rows[0], staff=True)
         assert [len(m.attachments.all()) for m in thread] == [0, 0]
+
+
+def test_the_assignee_hears_when_the_buyer_writes(direct, django_capture_on_commit_callbacks):
+    buyer, desk = make_user(), agent()
+    ticket, _ = open_ticket(buyer)
+    services.ticket_buyer_reply(ticket=ticket, user=buyer, body="Nobody assigned yet.")
+    assert not Notification.objects.filter(recipient=desk).exists()
+    services.ticket_assign(ticket=ticket, actor=desk, assignee=desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_buyer_reply(ticket=ticket, user=buyer, body="Any update?")
+    note = Notification.objects.get(recipient=desk)
+    assert note.kind == "support.buyer_wrote" and note.link == f"/desk/support/{ticket.reference}/"
+    assert "Any update?" in mail.outbox[-1].body and mail.outbox[-1].to == [desk.email]
