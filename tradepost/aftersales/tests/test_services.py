@@ -1,8 +1,9 @@
 """The RMA flow in the language of the use case: given a preset and a clock, when someone acts, then what
 they see and what is stored."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -117,9 +118,11 @@ def test_wholesale_money_back_flow_refunds_goods_only_due_ten_working_days_after
     line = order.lines.get(sku=LM317)
     assert rma.refund.amount == line.line_total < order.total - order.shipping_total
     policy = order_policy(order)
-    assert rma.refund.due_at == store_calendar(policy).add_working_days(
-        inspected, policy.refunds.max_working_days
-    )
+    calendar = store_calendar(policy)
+    assert rma.refund.due_at == calendar.add_working_days(inspected, policy.refunds.max_working_days)
+    # Ten working days from Friday 20 March: Hong Kong works Saturdays, so Sundays alone are skipped.
+    assert calendar.working_days_between(inspected, rma.refund.due_at) == policy.refunds.max_working_days
+    assert rma.refund.due_at.astimezone(ZoneInfo(policy.store.timezone)).date() == date(2026, 4, 1)
     assert rma.state == RmaState.RESOLVED
     kinds = list(rma.events.values_list("kind", "actor_role"))
     assert kinds == [
