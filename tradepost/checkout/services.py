@@ -595,6 +595,7 @@ def _place_quotation(
         ship_phone=address.phone,
         remark=remark,
         commercial_invoice_requested=commercial_invoice,
+        member_benefits=is_member(user=user, now=now),
         placed_at=now,
         payment_due_at=now + timedelta(hours=policy.payments.unpaid_order_expiry_hours),
     )

@@ -428,3 +428,13 @@ def test_totals_a_money_column_cannot_hold_are_refused(buyer, staff):
             lines=[LineInput(mpn="X", title="X", quantity=10_000_000, unit_price="9999999999.9999")],
         )
     assert caught.value.errors[0].field == "lines[0].quantity"
+
+
+def test_an_order_from_a_quotation_keeps_member_benefits_decided_at_order_time(buyer, staff, monkeypatch):
+    import tradepost.checkout.services as checkout
+
+    quote_shop()
+    quotation = send_quotation(cart_inquiry(buyer, {"TI-LM317T": 10}), staff)
+    monkeypatch.setattr(checkout, "is_member", lambda *, user, now: user == buyer)
+    order, _ = accept(buyer, quotation)
+    assert order.member_benefits is True
