@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Literal
 
 from django.contrib.auth import get_user_model
-from ninja import Query, Router, Schema, Status
+from django.http import FileResponse
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError
+from ninja.files import UploadedFile
 from pydantic import Field
 
 from tradepost.accounts.roles import Desk, user_desks
@@ -352,6 +354,77 @@ def ticket_reply(request, reference: str, payload: MessageIn):
     return Status(201, render_ticket(_mine(request, reference)))
 
 
+def _uploads(files: list[UploadedFile]) -> list[services.Upload]:
+    """Read uploads into memory, refusing too many or too large before reading them."""
+    if len(files) > services.MAX_FILES:
+        raise ValidationFailed(f"At most {services.MAX_FILES} files.", field="files", code="too_many_files")
+    limit = services.max_file_bytes()
+    out = []
+    for upload in files:
+        if upload.size is not None and upload.size > limit:
+            raise ValidationFailed(
+                f"{upload.name} is larger than {limit // (1024 * 1024)} MB.",
+                field="files",
+                code="file_too_large",
+            )
+        out.append(services.Upload(upload.name or "", upload.content_type or "", upload.read(limit + 1)))
+    return out
+
+
+def _file_response(row) -> FileResponse:
+    response = FileResponse(
+        row.file.open("rb"), as_attachment=True, filename=row.name, content_type=row.content_type
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+FILE = {
+    "responses": {
+        200: {
+            "description": "The file as uploaded.",
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
+
+
+@router.post(
+    "/support/tickets/{reference}/files",
+    response={201: TicketOut},
+    auth=member,
+    summary="Send files on my ticket (PDF, PNG, JPEG, GIF, TXT, CSV; up to 5), with an optional note",
+)
+def ticket_files(
+    request,
+    reference: str,
+    files: list[UploadedFile] = File(...),  # noqa: B008
+    body: str = Form("", max_length=services.MAX_TEXT),
+):
+    ticket = _mine(request, reference)
+    if "\x00" in body:
+        raise ValidationFailed("Null characters are not allowed.", field="body")
+    services.ticket_buyer_reply(
+        ticket=ticket,
+        user=request.auth,
+        body=body.strip() or "Files attached.",
+        files=_uploads(files),
+        via="api",
+    )
+    return Status(201, render_ticket(_mine(request, reference)))
+
+
+@router.get(
+    "/support/tickets/{reference}/files/{file_id}",
+    auth=member,
+    summary="Download a file of my ticket",
+    openapi_extra=FILE,
+)
+def ticket_file(request, reference: str, file_id: int):
+    return _file_response(selectors.attachment_for(ticket=_mine(request, reference), attachment_id=file_id))
+
+
 @router.get("/support/guest/{token}", response=TicketOut, auth=None, summary="A guest's ticket by its secret")
 def guest_ticket(request, token: str):
     return render_ticket(selectors.ticket_for_token(token=path_text(token)))
@@ -510,6 +583,14 @@ def desk_research(request, reference: str, payload: ResearchIn):
         ticket=ticket, actor=request.auth, promised_at=payload.promised_at, note=payload.note
     )
     return _staff_ticket(_staff(request, reference))
+
+
+@router.get(
+    "/desk/support/files/{file_id}", auth=member, summary="Support desk: download a file", openapi_extra=FILE
+)
+def desk_file(request, file_id: int):
+    _desk(request)
+    return _file_response(selectors.attachment_for(attachment_id=file_id, staff=True))
 
 
 @router.post(

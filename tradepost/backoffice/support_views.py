@@ -22,7 +22,7 @@ from tradepost.core.exceptions import ApplicationError, NotFound
 from tradepost.storefront.views.support import FilesField, _uploads
 from tradepost.support import selectors, services
 from tradepost.support.clocks import desk_clocks
-from tradepost.support.models import CannedReply, TicketAttachment, TicketStatus, Topic
+from tradepost.support.models import CannedReply, TicketStatus, Topic
 
 SHOWN = 200
 REPLY_STATUSES = [
@@ -215,9 +215,10 @@ def ticket_act(request, reference: str, action: str):
 @desk_required(Desk.SUPPORT)
 @require_GET
 def ticket_file(request, pk: int):
-    row = TicketAttachment.objects.filter(pk=pk).first()
-    if row is None or not row.file:
-        raise Http404
+    try:
+        row = selectors.attachment_for(attachment_id=pk, staff=True)
+    except NotFound:
+        raise Http404 from None
     return FileResponse(
         row.file.open("rb"), as_attachment=True, filename=row.name, content_type=row.content_type
     )

@@ -15,6 +15,7 @@ from tradepost.support.models import (
     InboundStatus,
     MessageKind,
     Ticket,
+    TicketAttachment,
     TicketMessage,
     TicketStatus,
 )
@@ -140,6 +141,23 @@ def inbound_needing_staff() -> QuerySet[InboundEmail]:
         .select_related("ticket")
         .order_by("-received_at", "-id")
     )
+
+
+def attachment_for(
+    *, attachment_id: int, ticket: Ticket | None = None, staff: bool = False
+) -> TicketAttachment:
+    """A file of the ticket (files on internal notes only for staff), or any ticket's file for staff."""
+    rows = TicketAttachment.objects.select_related("message")
+    if ticket is not None:
+        rows = rows.filter(message__ticket=ticket)
+    elif not staff:
+        rows = rows.none()
+    if not staff:
+        rows = rows.exclude(message__kind=MessageKind.NOTE)
+    row = rows.filter(pk=attachment_id).first() if 0 < attachment_id < 2**63 else None
+    if row is None or not row.file:
+        raise NotFound("No such file.", code="file_not_found")
+    return row
 
 
 def thread_prefetch() -> Prefetch:

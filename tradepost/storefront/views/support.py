@@ -14,7 +14,7 @@ from tradepost.notifications import selectors as notification_selectors
 from tradepost.notifications.services import notifications_mark_read
 from tradepost.storefront.forms import apply_errors
 from tradepost.support import selectors, services
-from tradepost.support.models import TicketAttachment, TicketStatus, Topic
+from tradepost.support.models import TicketStatus, Topic
 
 MAX_TEXT = services.MAX_TEXT
 SHOWN = 200
@@ -176,9 +176,10 @@ def ticket_guest(request, token: str):
 
 
 def _file(ticket, pk: int):
-    row = TicketAttachment.objects.filter(pk=pk, message__ticket=ticket).exclude(message__kind="note").first()
-    if row is None:
-        raise Http404
+    try:
+        row = selectors.attachment_for(ticket=ticket, attachment_id=pk)
+    except NotFound:
+        raise Http404 from None
     return FileResponse(
         row.file.open("rb"), as_attachment=True, filename=row.name, content_type=row.content_type
     )

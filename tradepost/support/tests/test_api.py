@@ -120,3 +120,26 @@ def test_inbound_email_needs_a_support_desk_token_and_routes_the_reply(client):
     }
     thread = client.get(f"{API}/support/tickets/{reference}", **token_for(buyer)).json()["messages"]
     assert thread[-1] == {**thread[-1], "body": "Arrived, thanks!", "via": "email"}
+
+
+def test_files_on_my_ticket_checked_and_reachable_only_by_me_and_the_desk(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    shop("direct")
+    buyer, other, desk = make_user(), make_user("other@example.com"), agent()
+    me = token_for(buyer)
+    reference = post(client, "/support/tickets", TICKET, **me).json()["reference"]
+    url = f"{API}/support/tickets/{reference}/files"
+    png = SimpleUploadedFile("label.png", b"\x89PNG\r\n\x1a\n" + b"0" * 32, content_type="image/png")
+    sent = client.post(url, {"files": [png], "body": "The label"}, **me)
+    assert sent.status_code == 201, sent.content
+    message = sent.json()["messages"][-1]
+    assert message["body"] == "The label" and message["attachments"][0]["name"] == "label.png"
+    file_id = message["attachments"][0]["id"]
+    got = client.get(f"{url}/{file_id}", **me)
+    assert got.status_code == 200 and b"".join(got.streaming_content).startswith(b"\x89PNG")
+    assert client.get(f"{url}/{file_id}", **token_for(other)).status_code == 404
+    assert client.get(f"{API}/desk/support/files/{file_id}", **me).status_code == 404
+    assert client.get(f"{API}/desk/support/files/{file_id}", **token_for(desk)).status_code == 200
+    fake = SimpleUploadedFile("fake.pdf", b"not a pdf", content_type="application/pdf")
+    assert_problem(client.post(url, {"files": [fake]}, **me), 422, code="file_type", field="files")
