@@ -159,7 +159,12 @@ def _check_claim(order: Order, claim: Claim, now):
         errors.append(FieldError("quantity", "A whole number of at least 1.", "invalid"))
     if errors:
         raise ValidationFailed("Check the request.", errors=errors)
-    item = selectors.line_entitlements(order, claim.line_id, now=now)
+    try:
+        item = selectors.line_entitlements(order, claim.line_id, now=now)
+    except NotFound:
+        raise ValidationFailed(
+            "No shipped line with this id on the order.", field="line_id", code="line_not_shipped"
+        ) from None
     if claim.quantity > item.claimable:
         raise ValidationFailed(
             f"At most {item.claimable} unit(s) of this line can still be claimed.",
@@ -320,7 +325,7 @@ def end_customer_register(
     )
     if line is None:
         raise ValidationFailed(
-            "No shipped line with this id on the order.", field="line", code="line_not_found"
+            "No shipped line with this id on the order.", field="line_id", code="line_not_shipped"
         )
     try:
         with transaction.atomic():

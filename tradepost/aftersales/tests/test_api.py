@@ -41,6 +41,19 @@ def test_buyer_sees_entitlements_files_an_rma_and_the_desk_walks_it(client, buye
             **me,
         )
         problem = assert_problem(refused, 422, field="reason")
+        unshipped = post(
+            client,
+            "/rmas",
+            {
+                "order": order.number,
+                "line_id": 2**31 - 1,
+                "quantity": 1,
+                "reason": "defective",
+                "description": "x",
+            },
+            **me,
+        )
+        assert_problem(unshipped, 422, field="line_id")
         assert "closed on" in problem["detail"]
         created = post(
             client,

@@ -207,3 +207,24 @@ def test_desk_walks_a_return_to_a_refund_through_its_forms(client, buyer):
     assert rma.resolution == "refund" and str(rma.refund.amount) == expected
     queue = client.get(reverse("backoffice:aftersales_queue")).content.decode()
     assert rma.number in queue and "RMA refunds to send" in queue
+
+
+def test_a_reseller_records_an_end_customer_on_the_page(client, buyer):
+    shop("wholesale")
+    reseller = make_user("shop@example.com", full_name="Rita", account_type=AccountType.RESELLER)
+    order = delivered_order(reseller, shipped=SHIPPED, delivered=DELIVERED)
+    line = order.lines.get(sku=LM317)
+    url = reverse("storefront:order_end_customers", args=[order.number])
+    login(client, reseller)
+    bad = client.post(url, {"line_id": line.pk, "name": "Eve", "email": "not-an-email"})
+    assert bad.status_code == 400
+    ok = client.post(url, {"line_id": line.pk, "name": "Eve", "email": "eve@example.net", "serial": "sn-1"})
+    assert ok.status_code == 302
+    assert order.end_customers.get().serial == "SN-1"
+    again = client.post(
+        url, {"line_id": line.pk, "name": "Eve", "email": "eve@example.net", "serial": "SN-1"}
+    )
+    assert again.status_code == 400 and "already recorded" in again.content.decode()
+    client.logout()
+    login(client, buyer)  # a plain buyer, and not their order
+    assert client.get(url).status_code == 404

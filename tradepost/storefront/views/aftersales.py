@@ -77,7 +77,7 @@ class ReturnShippedForm(forms.Form):
 
 
 class EndCustomerForm(forms.Form):
-    line = forms.TypedChoiceField(coerce=int, choices=[])
+    line_id = forms.TypedChoiceField(coerce=int, choices=[], label="Part")
     name = forms.CharField(max_length=150)
     email = forms.EmailField()
     serial = forms.CharField(max_length=80, required=False, label="Serial number (optional)")
@@ -211,7 +211,7 @@ def end_customers(request, number: str):
     if request.user.account_type != AccountType.RESELLER:
         raise Http404
     form = EndCustomerForm(request.POST or None)
-    form.fields["line"].choices = [
+    form.fields["line_id"].choices = [
         (line.pk, f"{line.mpn} · {line.sku}") for line in order.lines.all() if line.quantity_shipped
     ]
     if request.method == "POST" and form.is_valid():
@@ -220,7 +220,7 @@ def end_customers(request, number: str):
             services.end_customer_register(
                 order=order,
                 user=request.user,
-                line_id=data["line"],
+                line_id=data["line_id"],
                 name=data["name"],
                 email=data["email"],
                 serial=data["serial"],
