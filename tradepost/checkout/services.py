@@ -60,6 +60,42 @@ def _payment_methods(policy: StorePolicy) -> list[str]:
     return [str(method) for method in policy.payments.methods]
 
 
+def _delivery_and_payment(
+    *, user, policy, items, address_id, shipping_method, payment_method, fallback: bool, errors: list
+) -> tuple[Address | None, ShippingQuote, ShippingOption | None, list[str]]:
+    """The buyer's address, the shipping options for it and the chosen one, and the payment methods;
+    what is missing or refused is appended to `errors`. Another buyer's address reads as missing.
+
+    No choice yet: the first option (the cheapest) is preselected, and shown before anything is placed;
+    with `fallback`, a method the address is not offered gives way to it too.
+    """
+    address = None
+    if address_id is None:
+        errors.append(FieldError("address_id", "Choose a shipping address.", "required"))
+    else:
+        try:
+            address = address_get(user=user, address_id=address_id)
+        except NotFound:
+            errors.append(FieldError("address_id", "No such address in your address book.", "not_found"))
+    quote = shipping_quote(
+        policy=policy, country=address.country.code if address is not None else None, items=items
+    )
+    choice = quote.get(shipping_method) if shipping_method else None
+    if choice is None and (fallback or not shipping_method) and quote.options:
+        choice = quote.options[0]
+    if address is not None and not quote.options:
+        errors.append(FieldError("shipping_method", quote.problem, "no_shipping"))
+    elif address is not None and choice is None:
+        errors.append(
+            FieldError("shipping_method", "That shipping method is not offered for this address.", "invalid")
+        )
+    methods = _payment_methods(policy)
+    if payment_method not in methods:
+        message = "This store does not take that method." if payment_method else "Choose a payment method."
+        errors.append(FieldError("payment_method", message, "invalid_choice"))
+    return address, quote, choice, methods
+
+
 def checkout_preview(
     *,
     user,
@@ -83,35 +119,16 @@ def checkout_preview(
         errors.append(FieldError("cart", "Your cart is empty.", "cart_empty"))
     for sku, problem in view.problems:
         errors.append(FieldError(f"cart.{sku}", problem, "line_problem"))
-    address = None
-    if address_id is None:
-        errors.append(FieldError("address_id", "Choose a shipping address.", "required"))
-    else:
-        try:
-            address = address_get(user=user, address_id=address_id)
-        except NotFound:  # someone else's address reads as missing
-            errors.append(FieldError("address_id", "No such address in your address book.", "not_found"))
-    quote = shipping_quote(
+    address, quote, choice, methods = _delivery_and_payment(
+        user=user,
         policy=policy,
-        country=address.country.code if address is not None else None,
         items=items_for_lines(view.lines),
+        address_id=address_id,
+        shipping_method=shipping_method,
+        payment_method=payment_method,
+        fallback=shipping_fallback,
+        errors=errors,
     )
-    # No choice yet: the first option (the cheapest) is preselected, and shown before anything is placed.
-    choice = quote.get(shipping_method) if shipping_method else None
-    if choice is None and (shipping_fallback or not shipping_method) and quote.options:
-        choice = quote.options[0]
-    if address is not None and not quote.options:
-        errors.append(FieldError("shipping_method", quote.problem, "no_shipping"))
-    elif address is not None and choice is None:
-        errors.append(
-            FieldError("shipping_method", "That shipping method is not offered for this address.", "invalid")
-        )
-    methods = _payment_methods(policy)
-    if payment_method not in methods:
-        message = (
-            "Choose a payment method." if not payment_method else "This store does not take that method."
-        )
-        errors.append(FieldError("payment_method", message, "invalid_choice"))
     priced = [line.priced for line in view.lines if line.priced is not None]
     shipping = choice.cost if choice else Decimal("0.00")
     coupons, coupon_errors = checkout_coupons(
@@ -149,6 +166,123 @@ def clean_idempotency_key(key) -> str:
     return key
 
 
+def _clean_expected_total(value) -> Decimal | None:
+    """The total the buyer was shown, when sent; anything that is not a finite amount is a field error."""
+    if value is None:
+        return None
+    try:
+        value = Decimal(str(value))
+    except ArithmeticError:
+        raise ValidationFailed("Not an amount.", field="expected_total", code="invalid") from None
+    if not value.is_finite():
+        raise ValidationFailed("Not an amount.", field="expected_total", code="invalid")
+    return value
+
+
+def _clean_remark(remark) -> str:
+    remark = (remark or "").strip()
+    if len(remark) > MAX_REMARK:
+        raise ValidationFailed(f"At most {MAX_REMARK} characters.", field="remark", code="too_long")
+    return remark
+
+
+def _invoice_wanted(policy: StorePolicy, requested: bool) -> bool:
+    """Whether the order carries a commercial invoice: always where the policy says so, else on request
+    where the policy takes requests at checkout."""
+    invoices = policy.invoices
+    if invoices.commercial_invoice == CommercialInvoice.ALWAYS:
+        return True
+    if requested and not invoices.request_at_checkout:
+        raise ValidationFailed(
+            "This store does not take invoice requests at checkout.", field="commercial_invoice"
+        )
+    return requested
+
+
+def _check_total(expected: Decimal | None, total: Decimal) -> None:
+    if expected is not None and expected != total:
+        raise Conflict(
+            f"Prices changed since you reviewed the order: the total is now {total} USD. Review it again.",
+            code="total_changed",
+            field="expected_total",
+        )
+
+
+def _take_stock(wanted: list[tuple[int, int, str, str]], *, advice: str) -> None:
+    """Take (product id, quantity, part number, field) from stock by conditional UPDATEs, never below zero.
+
+    Products are taken in id order so two buyers never deadlock; one short product raises OutOfStock and
+    the caller's transaction rolls the rest back.
+    """
+    for product_id, quantity, mpn, field in sorted(wanted):
+        taken = Product.objects.filter(
+            pk=product_id, stock__gte=quantity, status=ProductStatus.ACTIVE
+        ).update(stock=F("stock") - quantity)
+        if not taken:
+            left = Product.objects.filter(pk=product_id).values_list("stock", flat=True).first() or 0
+            raise OutOfStock(f"{mpn}: only {left} left in stock; {advice}", field=field)
+
+
+def _warranty_classes(products) -> dict[int, str]:
+    """Each product's category's warranty class (inherited down the tree), by category id."""
+    classes: dict[int, str] = {}
+    for product in products:
+        category = product.category
+        if category.pk not in classes:
+            classes[category.pk] = effective_warranty_class(category, category_ancestors(category)) or ""
+    return classes
+
+
+def _order_create(
+    *,
+    user,
+    key: str,
+    active: ActivePolicy,
+    totals: Totals,
+    address: Address,
+    choice: ShippingOption,
+    payment_method: str,
+    remark: str,
+    commercial_invoice: bool,
+    now,
+) -> Order:
+    """The order row: totals, the shipping choice and address as quoted, the policy version in force,
+    member benefits as they stand now, and the time the unpaid order lapses."""
+    return Order.objects.create(
+        user=user,
+        policy_version_id=active.version_id,
+        idempotency_key=key,
+        goods_total=totals.goods,
+        discount_total=totals.discount,
+        shipping_total=totals.shipping,
+        duties_total=totals.duties,
+        total=totals.total,
+        payment_method=payment_method,
+        shipping_method=choice.code,
+        shipping_method_label=choice.label,
+        shipping_carrier=choice.carrier,
+        shipping_service=choice.service,
+        transit_min_working_days=choice.transit_min_days,
+        transit_max_working_days=choice.transit_max_days,
+        incoterm=choice.incoterm,
+        chargeable_weight_grams=choice.chargeable_grams,
+        ship_name=address.full_name,
+        ship_company=address.company,
+        ship_line1=address.line1,
+        ship_line2=address.line2,
+        ship_city=address.city,
+        ship_region=address.region,
+        ship_postal_code=address.postal_code,
+        ship_country=address.country,
+        ship_phone=address.phone,
+        remark=remark,
+        commercial_invoice_requested=commercial_invoice,
+        member_benefits=is_member(user=user, now=now),
+        placed_at=now,
+        payment_due_at=now + timedelta(hours=active.policy.payments.unpaid_order_expiry_hours),
+    )
+
+
 def checkout_place(
     *,
     user,
@@ -170,19 +304,11 @@ def checkout_place(
     `expected_total` (what the buyer was shown) no longer matches, nothing is placed.
     """
     key = clean_idempotency_key(idempotency_key)
-    if expected_total is not None:
-        try:
-            expected_total = Decimal(str(expected_total))
-        except ArithmeticError:
-            raise ValidationFailed("Not an amount.", field="expected_total", code="invalid") from None
-        if not expected_total.is_finite():
-            raise ValidationFailed("Not an amount.", field="expected_total", code="invalid")
+    expected_total = _clean_expected_total(expected_total)
     existing = Order.objects.filter(user=user, idempotency_key=key).first()
     if existing is not None:
         return existing, False
-    remark = (remark or "").strip()
-    if len(remark) > MAX_REMARK:
-        raise ValidationFailed(f"At most {MAX_REMARK} characters.", field="remark", code="too_long")
+    remark = _clean_remark(remark)
     try:
         with transaction.atomic():
             order = _place(
@@ -232,77 +358,28 @@ def _place(
         raise ValidationFailed(
             "The order cannot be placed yet.", errors=preview.errors, code="checkout_incomplete"
         )
-    policy = preview.policy.policy
-    invoices = policy.invoices
-    if (
-        commercial_invoice
-        and not invoices.request_at_checkout
-        and invoices.commercial_invoice != CommercialInvoice.ALWAYS
-    ):
-        raise ValidationFailed(
-            "This store does not take invoice requests at checkout.", field="commercial_invoice"
-        )
-    if policy.invoices.commercial_invoice == CommercialInvoice.ALWAYS:
-        commercial_invoice = True
+    commercial_invoice = _invoice_wanted(preview.policy.policy, commercial_invoice)
     totals = preview.totals
-    if expected_total is not None and Decimal(expected_total) != totals.total:
-        raise Conflict(
-            f"Prices changed since you reviewed the order: the total is now {totals.total} USD. "
-            "Review it again.",
-            code="total_changed",
-            field="expected_total",
-        )
+    _check_total(expected_total, totals.total)
     lines = preview.cart.lines
-    for line in sorted(lines, key=lambda item: item.product.pk):  # a fixed order: no deadlock between buyers
-        taken = Product.objects.filter(
-            pk=line.product.pk, stock__gte=line.quantity, status=ProductStatus.ACTIVE
-        ).update(stock=F("stock") - line.quantity)
-        if not taken:
-            left = Product.objects.filter(pk=line.product.pk).values_list("stock", flat=True).first() or 0
-            raise OutOfStock(
-                f"{line.product.mpn}: only {left} left in stock; change the quantity and try again.",
-                field=f"cart.{line.product.sku}",
-            )
-    now = timezone.now()
-    address = preview.address
-    order = Order.objects.create(
-        user=user,
-        policy_version_id=preview.policy.version_id,
-        idempotency_key=key,
-        goods_total=totals.goods,
-        discount_total=totals.discount,
-        shipping_total=totals.shipping,
-        duties_total=totals.duties,
-        total=totals.total,
-        payment_method=payment_method,
-        shipping_method=preview.shipping_choice.code,
-        shipping_method_label=preview.shipping_choice.label,
-        shipping_carrier=preview.shipping_choice.carrier,
-        shipping_service=preview.shipping_choice.service,
-        transit_min_working_days=preview.shipping_choice.transit_min_days,
-        transit_max_working_days=preview.shipping_choice.transit_max_days,
-        incoterm=preview.shipping_choice.incoterm,
-        chargeable_weight_grams=preview.shipping_choice.chargeable_grams,
-        ship_name=address.full_name,
-        ship_company=address.company,
-        ship_line1=address.line1,
-        ship_line2=address.line2,
-        ship_city=address.city,
-        ship_region=address.region,
-        ship_postal_code=address.postal_code,
-        ship_country=address.country,
-        ship_phone=address.phone,
-        remark=remark,
-        commercial_invoice_requested=commercial_invoice,
-        member_benefits=is_member(user=user, now=now),
-        placed_at=now,
-        payment_due_at=now + timedelta(hours=policy.payments.unpaid_order_expiry_hours),
+    _take_stock(
+        [(line.product.pk, line.quantity, line.product.mpn, f"cart.{line.product.sku}") for line in lines],
+        advice="change the quantity and try again.",
     )
-    warranty = {}
-    for line in lines:
-        category = line.product.category
-        if category.pk not in warranty:
-            warranty[category.pk] = effective_warranty_class(category, category_ancestors(category)) or ""
+    now = timezone.now()
+    order = _order_create(
+        user=user,
+        key=key,
+        active=preview.policy,
+        totals=totals,
+        address=preview.address,
+        choice=preview.shipping_choice,
+        payment_method=payment_method,
+        remark=remark,
+        commercial_invoice=commercial_invoice,
+        now=now,
+    )
+    warranty = _warranty_classes(line.product for line in lines)
     OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
@@ -396,34 +473,16 @@ def checkout_quotation_preview(
     except Conflict as exc:
         errors.append(FieldError("quotation", exc.message, exc.code))
     lines = list(quotation.lines.select_related("product").order_by("id"))
-    address = None
-    if address_id is None:
-        errors.append(FieldError("address_id", "Choose a shipping address.", "required"))
-    else:
-        try:
-            address = address_get(user=user, address_id=address_id)
-        except NotFound:
-            errors.append(FieldError("address_id", "No such address in your address book.", "not_found"))
-    quote = shipping_quote(
+    address, quote, choice, methods = _delivery_and_payment(
+        user=user,
         policy=policy,
-        country=address.country.code if address is not None else None,
         items=_quotation_items(lines),
+        address_id=address_id,
+        shipping_method=shipping_method,
+        payment_method=payment_method,
+        fallback=False,
+        errors=errors,
     )
-    choice = quote.get(shipping_method) if shipping_method else None
-    if choice is None and not shipping_method and quote.options:
-        choice = quote.options[0]
-    if address is not None and not quote.options:
-        errors.append(FieldError("shipping_method", quote.problem, "no_shipping"))
-    elif address is not None and choice is None:
-        errors.append(
-            FieldError("shipping_method", "That shipping method is not offered for this address.", "invalid")
-        )
-    methods = _payment_methods(policy)
-    if payment_method not in methods:
-        message = (
-            "Choose a payment method." if not payment_method else "This store does not take that method."
-        )
-        errors.append(FieldError("payment_method", message, "invalid_choice"))
     priced = [price_line(key=line.sku, quantity=line.quantity, unit_price=line.unit_price) for line in lines]
     totals = order_totals(lines=priced, shipping=choice.cost if choice else Decimal("0.00"))
     return QuotationPreview(
@@ -464,16 +523,8 @@ def checkout_place_quotation(
     if quotation.order_id is not None:
         return quotation.order, False
     key = f"quotation-{quotation.pk}"
-    if expected_total is not None:
-        try:
-            expected_total = Decimal(str(expected_total))
-        except ArithmeticError:
-            raise ValidationFailed("Not an amount.", field="expected_total", code="invalid") from None
-        if not expected_total.is_finite():
-            raise ValidationFailed("Not an amount.", field="expected_total", code="invalid")
-    remark = (remark or "").strip()
-    if len(remark) > MAX_REMARK:
-        raise ValidationFailed(f"At most {MAX_REMARK} characters.", field="remark", code="too_long")
+    expected_total = _clean_expected_total(expected_total)
+    remark = _clean_remark(remark)
     try:
         with transaction.atomic():
             locked = (
@@ -532,72 +583,27 @@ def _place_quotation(
         raise ValidationFailed(
             "The order cannot be placed yet.", errors=preview.errors, code="checkout_incomplete"
         )
-    policy = preview.policy.policy
-    invoices = policy.invoices
-    if (
-        commercial_invoice
-        and not invoices.request_at_checkout
-        and invoices.commercial_invoice != CommercialInvoice.ALWAYS
-    ):
-        raise ValidationFailed(
-            "This store does not take invoice requests at checkout.", field="commercial_invoice"
-        )
-    if invoices.commercial_invoice == CommercialInvoice.ALWAYS:
-        commercial_invoice = True
+    commercial_invoice = _invoice_wanted(preview.policy.policy, commercial_invoice)
     totals = preview.totals
-    if expected_total is not None and expected_total != totals.total:
-        raise Conflict(
-            f"The total changed since you reviewed it: it is now {totals.total} USD. Review it again.",
-            code="total_changed",
-            field="expected_total",
-        )
+    _check_total(expected_total, totals.total)
     lines = list(quotation.lines.order_by("id"))
-    catalog_lines = sorted((line for line in lines if line.product_id), key=lambda line: line.product_id)
-    for line in catalog_lines:  # a fixed order: no deadlock between buyers
-        taken = Product.objects.filter(
-            pk=line.product_id, stock__gte=line.quantity, status=ProductStatus.ACTIVE
-        ).update(stock=F("stock") - line.quantity)
-        if not taken:
-            left = Product.objects.filter(pk=line.product_id).values_list("stock", flat=True).first() or 0
-            raise OutOfStock(
-                f"{line.mpn}: only {left} left in stock; ask us to revise the quotation.",
-                field=f"lines.{line.sku}",
-            )
+    catalog_lines = [line for line in lines if line.product_id]
+    _take_stock(
+        [(line.product_id, line.quantity, line.mpn, f"lines.{line.sku}") for line in catalog_lines],
+        advice="ask us to revise the quotation.",
+    )
     now = timezone.now()
-    address = preview.address
-    choice = preview.shipping_choice
-    order = Order.objects.create(
+    order = _order_create(
         user=user,
-        policy_version_id=preview.policy.version_id,
-        idempotency_key=key,
-        goods_total=totals.goods,
-        discount_total=totals.discount,
-        shipping_total=totals.shipping,
-        duties_total=totals.duties,
-        total=totals.total,
+        key=key,
+        active=preview.policy,
+        totals=totals,
+        address=preview.address,
+        choice=preview.shipping_choice,
         payment_method=payment_method,
-        shipping_method=choice.code,
-        shipping_method_label=choice.label,
-        shipping_carrier=choice.carrier,
-        shipping_service=choice.service,
-        transit_min_working_days=choice.transit_min_days,
-        transit_max_working_days=choice.transit_max_days,
-        incoterm=choice.incoterm,
-        chargeable_weight_grams=choice.chargeable_grams,
-        ship_name=address.full_name,
-        ship_company=address.company,
-        ship_line1=address.line1,
-        ship_line2=address.line2,
-        ship_city=address.city,
-        ship_region=address.region,
-        ship_postal_code=address.postal_code,
-        ship_country=address.country,
-        ship_phone=address.phone,
         remark=remark,
-        commercial_invoice_requested=commercial_invoice,
-        member_benefits=is_member(user=user, now=now),
-        placed_at=now,
-        payment_due_at=now + timedelta(hours=policy.payments.unpaid_order_expiry_hours),
+        commercial_invoice=commercial_invoice,
+        now=now,
     )
     products = {
         p.pk: p
@@ -605,11 +611,7 @@ def _place_quotation(
             "category"
         )
     }
-    warranty: dict[int, str] = {}
-    for product in products.values():
-        category = product.category
-        if category.pk not in warranty:
-            warranty[category.pk] = effective_warranty_class(category, category_ancestors(category)) or ""
+    warranty = _warranty_classes(products.values())
     order_lines = []
     for line in lines:
         product = products.get(line.product_id)
