@@ -22,6 +22,7 @@ from tradepost.policies.services import policy_activate
 from tradepost.quotes.demo import quotes_demo
 from tradepost.shipping.models import CarrierService
 from tradepost.shipping.network import network_load
+from tradepost.support.demo import support_demo
 
 BUYER_EMAIL = "buyer@demo.tradepost.test"
 STAFF_EMAIL = "staff@demo.tradepost.test"
@@ -167,6 +168,7 @@ def demo_load(*, preset: str, parts: int = DEMO_PARTS) -> DemoStore:
     _ensure_orders(buyer=User.objects.get(email__iexact=BUYER_EMAIL), staff=staff)
     quotes_demo(buyer=User.objects.get(email__iexact=BUYER_EMAIL), staff=staff)
     aftersales_demo(buyer=User.objects.get(email__iexact=BUYER_EMAIL), staff=staff)
+    support_demo(buyer=User.objects.get(email__iexact=BUYER_EMAIL), staff=staff)
     return DemoStore(
         version.number,
         created,
