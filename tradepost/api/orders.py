@@ -631,19 +631,10 @@ def require_any_desk(request, *desks: str) -> None:
 # --- Checkout ---------------------------------------------------------------------------------------------
 
 
-@router.post(
-    "/checkout/preview",
-    response=PreviewOut,
-    auth=member,
-    tags=["checkout"],
-    summary="Price my cart as an order",
-)
-def preview(request, payload: CheckoutPreviewIn):
-    result = checkout_preview(user=request.auth, **payload.dict())
+def preview_out(result) -> dict:
+    """What every checkout preview answers (a cart's or a quotation's): options, totals, what stops it."""
     return {
         "ready": result.ready,
-        "lines": render_cart(result.cart)["lines"],
-        "address": result.address,
         "shipping_options": [shipping_option_out(o) for o in result.shipping],
         "shipping_method": result.shipping_choice.code if result.shipping_choice else None,
         "payment_methods": [
@@ -656,9 +647,25 @@ def preview(request, payload: CheckoutPreviewIn):
             "duties": result.totals.duties,
             "total": result.totals.total,
         },
-        "discounts": discounts_out(result.coupons),
         "errors": [error.as_dict() for error in result.errors],
         "policy_version": result.policy.version,
+    }
+
+
+@router.post(
+    "/checkout/preview",
+    response=PreviewOut,
+    auth=member,
+    tags=["checkout"],
+    summary="Price my cart as an order",
+)
+def preview(request, payload: CheckoutPreviewIn):
+    result = checkout_preview(user=request.auth, **payload.dict())
+    return {
+        **preview_out(result),
+        "lines": render_cart(result.cart)["lines"],
+        "address": result.address,
+        "discounts": discounts_out(result.coupons),
     }
 
 

@@ -21,12 +21,11 @@ from tradepost.api.orders import (
     ShippingOptionOut,
     TotalsOut,
     buyer_order_out,
-    shipping_option_out,
+    preview_out,
 )
 from tradepost.api.schemas import In, page_of
 from tradepost.checkout.services import MAX_REMARK, checkout_place_quotation, checkout_quotation_preview
 from tradepost.core.exceptions import ValidationFailed
-from tradepost.orders.models import PaymentMethodChoices
 from tradepost.quotes import selectors, services
 from tradepost.quotes.models import QuotationStatus
 from tradepost.quotes.services import MAX_FILES, MAX_QUANTITY, MAX_TEXT, LineInput, Upload
@@ -658,24 +657,7 @@ def _quotation(request, quotation_id: int):
 def quotation_preview(request, quotation_id: int, payload: QuotationPreviewIn):
     quotation = _quotation(request, quotation_id)
     result = checkout_quotation_preview(user=request.auth, quotation=quotation, **payload.dict())
-    return {
-        "ready": result.ready,
-        "quotation": render_quotation(quotation, timezone.now()),
-        "shipping_options": [shipping_option_out(o) for o in result.shipping],
-        "shipping_method": result.shipping_choice.code if result.shipping_choice else None,
-        "payment_methods": [
-            {"code": code, "label": PaymentMethodChoices(code).label} for code in result.payment_methods
-        ],
-        "totals": {
-            "goods": result.totals.goods,
-            "discount": result.totals.discount,
-            "shipping": result.totals.shipping,
-            "duties": result.totals.duties,
-            "total": result.totals.total,
-        },
-        "errors": [error.as_dict() for error in result.errors],
-        "policy_version": result.policy.version,
-    }
+    return {**preview_out(result), "quotation": render_quotation(quotation, timezone.now())}
 
 
 @router.post(
