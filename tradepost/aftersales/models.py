@@ -129,6 +129,8 @@ class Rma(models.Model):
     window_rule = models.CharField(max_length=300)
     window_ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: lifetime.")
     description = models.TextField()
+    # What the claimant would like (money-back: refund or a replacement); staff decide at resolution.
+    preferred_resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True)
     requester = models.CharField(max_length=16, choices=Requester.choices)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

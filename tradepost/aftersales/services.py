@@ -121,6 +121,7 @@ class Claim:
     description: str
     remedy: str | None = None
     troubleshooting_seen: bool = False
+    preferred_resolution: str = ""
 
 
 def _choose(item: selectors.LineEntitlements, claim: Claim, now):
@@ -155,6 +156,8 @@ def _check_claim(order: Order, claim: Claim, now):
         errors.append(FieldError("reason", "Choose one of: " + ", ".join(RmaReason.values) + ".", "invalid"))
     if claim.remedy and claim.remedy not in Remedy.LABELS:
         errors.append(FieldError("remedy", "Choose one of: " + ", ".join(Remedy.LABELS) + ".", "invalid"))
+    if claim.preferred_resolution and claim.preferred_resolution not in ("refund", "replacement", "repair"):
+        errors.append(FieldError("preferred_resolution", "Choose refund, replacement or repair.", "invalid"))
     if not isinstance(claim.quantity, int) or claim.quantity < 1 or claim.quantity > 10_000_000:
         errors.append(FieldError("quantity", "A whole number of at least 1.", "invalid"))
     if errors:
@@ -178,6 +181,12 @@ def _check_claim(order: Order, claim: Claim, now):
             code="delivered",
         )
     chosen = _choose(item, claim, now)
+    if claim.preferred_resolution and claim.preferred_resolution not in chosen.remedies:
+        raise ValidationFailed(
+            f"The {chosen.label.lower()} offers: {', '.join(chosen.remedies)}.",
+            field="preferred_resolution",
+            code="not_offered",
+        )
     if chosen.remedy == Remedy.WARRANTY and item.troubleshooting_required and not claim.troubleshooting_seen:
         raise ValidationFailed(
             "Try the troubleshooting steps first, then confirm that the problem remains.",
@@ -221,6 +230,7 @@ def _create(
         window_rule=chosen.rule[:300],
         window_ends_at=chosen.ends_at,
         description=claim.description,
+        preferred_resolution=claim.preferred_resolution or "",
         requester=requester,
         requested_by=user,
         end_customer_name=(end_customer or {}).get("name", ""),

@@ -102,6 +102,7 @@ class RmaOut(Schema):
     state: StateKey
     state_label: str
     description: str
+    preferred_resolution: str = Field(description="refund | replacement | repair, or empty.")
     requester: str
     end_customer_name: str
     end_customer_email: str
@@ -182,7 +183,8 @@ def render_line(item) -> dict:
 
 _RMA_FIELDS = (
     "number", "line_id", "quantity", "reason", "remedy", "window_rule", "window_ends_at", "state",
-    "description", "requester", "end_customer_name", "end_customer_email", "requested_at", "approved_at",
+    "description", "preferred_resolution", "requester", "end_customer_name", "end_customer_email",
+    "requested_at", "approved_at",
     "rejection_reason", "return_address", "return_tracking_number", "received_at", "inspected_at",
     "condition", "exclusion", "exclusion_label", "resolved_at", "resolution", "resolution_note",
 )  # fmt: skip
@@ -240,6 +242,9 @@ class RmaIn(In):
     description: str = Text
     remedy: RemedyKey | None = Field(None, description="Null: the first open remedy covering the reason.")
     troubleshooting_seen: bool = Field(False, description="Required true for a warranty claim with steps.")
+    preferred_resolution: Literal["refund", "replacement", "repair"] | None = Field(
+        None, description="What the claimant would like, among what the remedy offers."
+    )
     end_customer: EndCustomerContactIn | None = Field(None, description="Resellers: the customer filed for.")
 
 
@@ -300,6 +305,7 @@ def _claim(payload, line_id: int) -> services.Claim:
         description=payload.description,
         remedy=getattr(payload, "remedy", None),
         troubleshooting_seen=payload.troubleshooting_seen,
+        preferred_resolution=getattr(payload, "preferred_resolution", None) or "",
     )
 
 

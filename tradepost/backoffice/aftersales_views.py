@@ -88,6 +88,7 @@ def _forms_for(rma, refused: tuple[str, forms.Form] | None) -> dict:
             form.initial["return_address"] = services.default_return_address(rma.order)
         if name == "resolve" and not form.is_bound:
             form.initial["amount"] = services.rma_refund_amount(rma)
+            form.initial["resolution"] = rma.preferred_resolution or None
         out[name] = form
     return out
 

@@ -93,10 +93,19 @@ def test_wholesale_money_back_flow_refunds_goods_only_due_ten_working_days_after
     assert order.shipping_total > 0
     stock = Product.objects.get(sku=LM317).stock
     with at(SHIPPED + timedelta(days=14)), django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(ValidationFailed) as no_repair:  # money-back offers refund or replacement
+            services.rma_request(
+                order=order,
+                user=buyer,
+                claim=claim(order, quantity=10, reason="changed_mind", preferred_resolution="repair"),
+            )
+        assert no_repair.value.errors[0].field == "preferred_resolution"
         rma = services.rma_request(
-            order=order, user=buyer, claim=claim(order, quantity=10, reason="changed_mind")
+            order=order,
+            user=buyer,
+            claim=claim(order, quantity=10, reason="changed_mind", preferred_resolution="refund"),
         )
-    assert rma.remedy == Remedy.MONEY_BACK
+    assert rma.remedy == Remedy.MONEY_BACK and rma.preferred_resolution == "refund"
     with at(SHIPPED + timedelta(days=15)), django_capture_on_commit_callbacks(execute=True):
         rma = services.rma_approve(rma=rma, actor=desk)
         assert "Kwai Chung" in rma.return_address  # the wholesale policy's return address

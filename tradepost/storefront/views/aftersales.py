@@ -48,6 +48,17 @@ class ClaimForm(forms.Form):
         choices=[("", "Any open remedy"), *list(Remedy.LABELS.items())],
     )
     description = forms.CharField(max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 4}))
+    preferred_resolution = forms.ChoiceField(
+        required=False,
+        label="What would you like?",
+        choices=[
+            ("", "No preference"),
+            ("refund", "A refund"),
+            ("replacement", "A replacement"),
+            ("repair", "A repair"),
+        ],
+        help_text="What the remedy offers is listed above; we confirm after inspecting the goods.",
+    )
     photos = PhotosField(required=False, label="Photos (optional, up to 5)")
     troubleshooting_seen = forms.BooleanField(
         required=False, label="I tried the troubleshooting steps above and the problem remains"
@@ -62,6 +73,7 @@ class ClaimForm(forms.Form):
             description=data["description"],
             remedy=data["remedy"] or None,
             troubleshooting_seen=data["troubleshooting_seen"],
+            preferred_resolution=data["preferred_resolution"],
         )
 
 
