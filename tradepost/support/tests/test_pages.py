@@ -114,3 +114,14 @@ def test_the_notification_list_shows_my_messages_and_marks_them_read(
     assert client.post(reverse("storefront:notification_read", args=[other_row.pk])).status_code == 404
     other_row.refresh_from_db()
     assert other_row.read_at is None
+
+
+def test_the_order_page_links_to_contact_us_with_the_order_filled_in(client):
+    shop("direct")
+    buyer = make_user()
+    order = place(buyer, method="paypal")
+    page = signed_in(client, buyer).get(reverse("storefront:order_detail", args=[order.number]))
+    link = f"/contact/?topic=order&amp;order={order.number}"
+    assert link in page.text
+    form = client.get(link.replace("&amp;", "&")).text
+    assert f'value="{order.number}"' in form and '<option value="order" selected>' in form
