@@ -227,7 +227,7 @@ def _send(ticket: Ticket, kind: str, subject: str, *, token: str | None = None, 
         },
         subject=f"[{policy.store.name}] {subject} [{ticket.reference}]",
         user=ticket.user,
-        email=ticket.email,
+        email=None if ticket.user_id else ticket.email,  # a buyer's mail follows their account's address
         reply_to=reply_address(ticket),
         link=link if ticket.user_id else "",
     )
