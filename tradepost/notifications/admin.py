@@ -12,7 +12,8 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ("state", "kind")
     search_fields = ("to_email", "subject")
     actions = ["requeue"]
-    readonly_fields = [f.name for f in Notification._meta.fields]
+    exclude = ("private_text", "private_html")  # a guest's secret link never shows in the admin
+    readonly_fields = [f.name for f in Notification._meta.fields if not f.name.startswith("private_")]
 
     def has_add_permission(self, request):
         return False

@@ -32,6 +32,10 @@ class Notification(models.Model):
     text = models.TextField()
     html = models.TextField(blank=True)
     link = models.CharField(max_length=500, blank=True, help_text="Where the in-site entry leads.")
+    # A message carrying a secret (a guest's private link) keeps the full text only until it is delivered
+    # or given up; `text` and `html` always hold the copy with the secret left out.
+    private_text = models.TextField(blank=True)
+    private_html = models.TextField(blank=True)
     state = models.CharField(
         max_length=8, choices=NotificationState.choices, default=NotificationState.QUEUED
     )

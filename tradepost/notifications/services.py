@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 # A sender's claim on a row; a crashed sender's rows become due again after it.
 LEASE = timedelta(minutes=5)
 SUBJECT_LIMIT = 300
+PRIVATE_PLACEHOLDER = "(private link: sent by email only)"
 
 
 def max_attempts() -> int:
@@ -44,17 +45,24 @@ def notify(
     email: str | None = None,
     reply_to: str = "",
     link: str = "",
+    private: dict | None = None,
 ) -> Notification:
     """Render `<template>.txt` and `<template>.html` and record the message for `user` (or a bare
-    `email`, for guests); it is sent after the surrounding transaction commits, never if it rolls back."""
+    `email`, for guests); it is sent after the surrounding transaction commits, never if it rolls back.
+
+    `private` context values (a guest's secret link) are rendered only into the copy that is sent, which
+    is erased once delivered or given up; the kept copy shows PRIVATE_PLACEHOLDER instead."""
     to_email = (email or (user.email if user is not None else "")).strip()
     try:
         validate_email(to_email)
     except DjangoValidationError:
         raise ValidationFailed("Not a valid email address.", field="email", code="invalid_email") from None
     context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
-    text = render_to_string(f"{template}.txt", context)
-    html = render_to_string(f"{template}.html", context)
+    placeholders = {key: PRIVATE_PLACEHOLDER for key in private or {}}
+    text = render_to_string(f"{template}.txt", {**context, **placeholders})
+    html = render_to_string(f"{template}.html", {**context, **placeholders})
+    private_text = render_to_string(f"{template}.txt", {**context, **private}) if private else ""
+    private_html = render_to_string(f"{template}.html", {**context, **private}) if private else ""
     subject = " ".join(subject.split())[:SUBJECT_LIMIT]
     row = Notification.objects.create(
         recipient=user,
@@ -64,6 +72,8 @@ def notify(
         subject=subject,
         text=text,
         html=html,
+        private_text=private_text,
+        private_html=private_html,
         link=link[:500],
         created_at=timezone.now(),
     )
@@ -87,16 +97,20 @@ def _claim(notification_id: int, now) -> Notification | None:
     return Notification.objects.filter(pk=notification_id).first() if claimed else None
 
 
+_ERASE_PRIVATE = {"private_text": "", "private_html": ""}
+
+
 def _message(row: Notification) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=row.subject,
-        body=row.text,
+        body=row.private_text or row.text,
         to=[row.to_email],
         reply_to=[row.reply_to] if row.reply_to else None,
         headers={"X-Tradepost-Notification": str(row.pk)},
     )
-    if row.html:
-        message.attach_alternative(row.html, "text/html")
+    html = row.private_html or row.html
+    if html:
+        message.attach_alternative(html, "text/html")
     return message
 
 
@@ -125,6 +139,7 @@ def notification_deliver(*, notification_id: int) -> str | None:
             state=NotificationState.FAILED if final else NotificationState.QUEUED,
             failed_at=now if final else None,
             next_attempt_at=None if final else now + retry_delay(attempts),
+            **(_ERASE_PRIVATE if final else {}),
         )
         return NotificationState.FAILED if final else NotificationState.QUEUED
     Notification.objects.filter(pk=row.pk).update(
@@ -133,6 +148,7 @@ def notification_deliver(*, notification_id: int) -> str | None:
         state=NotificationState.SENT,
         sent_at=now,
         next_attempt_at=None,
+        **_ERASE_PRIVATE,
     )
     return NotificationState.SENT
 

@@ -215,6 +215,8 @@ def buyer_link(ticket: Ticket, token: str | None = None) -> str:
 def _send(ticket: Ticket, kind: str, subject: str, *, token: str | None = None, **context) -> None:
     policy = ticket_policy(ticket)
     link = buyer_link(ticket, token)
+    url = settings.SITE_URL.rstrip("/") + link if link else ""
+    guest = ticket.user_id is None
     notify(
         kind=f"support.{kind}",
         template=f"support/email/{kind}",
@@ -222,14 +224,16 @@ def _send(ticket: Ticket, kind: str, subject: str, *, token: str | None = None, 
             "ticket": ticket,
             "store": policy.store,
             "store_tz": policy.store.timezone,
-            "link": link,
+            "link": "" if guest else url,
             **context,
         },
+        # A guest's link is the key to the ticket: it goes out by email but is not kept in the outbox.
+        private={"link": url} if guest and url else None,
         subject=f"[{policy.store.name}] {subject} [{ticket.reference}]",
         user=ticket.user,
-        email=None if ticket.user_id else ticket.email,  # a buyer's mail follows their account's address
+        email=ticket.email if guest else None,  # a buyer's mail follows their account's address
         reply_to=reply_address(ticket),
-        link=link if ticket.user_id else "",
+        link=link if not guest else "",
     )
 
 

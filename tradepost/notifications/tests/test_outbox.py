@@ -109,3 +109,18 @@ def test_a_rolled_back_transaction_leaves_no_message(smtp):
 
 def test_retry_delay_doubles():
     assert [retry_delay(n).total_seconds() for n in (1, 2, 3, 4)] == [60, 120, 240, 480]
+
+
+def test_a_private_value_is_sent_but_kept_only_until_delivery(smtp):
+    buyer = make_user()
+    smtp.refuse = 1
+    with time_machine.travel(START, tick=False):
+        row = _send(buyer, private={"body": "secret-token-123"})
+    row.refresh_from_db()
+    assert row.state == NotificationState.QUEUED and "secret-token-123" in row.private_text
+    assert "secret-token-123" not in row.text + row.html
+    with time_machine.travel(START + timedelta(minutes=5), tick=False):
+        notifications_send_due()
+    row.refresh_from_db()
+    assert row.state == NotificationState.SENT and (row.private_text, row.private_html) == ("", "")
+    assert "secret-token-123" in smtp.messages[0].get_body(("plain",)).get_content()

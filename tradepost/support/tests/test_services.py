@@ -47,6 +47,9 @@ def test_a_guest_ticket_gets_working_hour_targets_from_the_policy_and_a_secret_l
     assert f"/support/tickets/{token}/" in email.body and "Mon 2 Mar 2026, 18:00" in email.body
     row = Notification.objects.get(kind="support.opened")
     assert row.state == "sent" and row.recipient is None
+    # The secret went out by email only: the kept copy of the message does not hold it.
+    assert token not in row.text + row.html + row.private_text + row.private_html + row.link
+    assert "(private link: sent by email only)" in row.text
     [event] = TicketEvent.objects.filter(ticket=ticket)
     assert (event.kind, event.actor_role) == ("opened", "guest")
 
