@@ -82,3 +82,23 @@ def test_reply_with_a_canned_answer_note_status_and_research(
     page = client.get(url).text
     assert "Checked the shelf." in page and "Internal note" in page
     assert [e.kind for e in ticket.events.all()] == ["opened", "staff_reply", "note", "researching", "status"]
+
+
+def test_held_emails_are_listed_for_the_desk_and_not_on_the_ticket(client, desk):
+    from email.message import EmailMessage
+
+    from tradepost.support.inbound import inbound_email_receive
+
+    ticket, _ = open_ticket()
+    message = EmailMessage()
+    message["From"] = "mallory@evil.example"
+    message["To"] = f"support+{ticket.reference}@direct.example"
+    message["Subject"] = "Re: stock"
+    message.set_content("Send the goods to me instead.")
+    inbound_email_receive(raw=message.as_bytes())
+    queue = client.get(reverse("backoffice:support_queue")).text
+    held = queue[queue.index('id="held"') :]
+    assert "mallory@evil.example" in held and "Send the goods to me instead." in held
+    page = client.get(reverse("backoffice:support_ticket", args=[ticket.reference])).text
+    thread = page[page.index('id="thread"') : page.index('id="reply"')]
+    assert "Send the goods to me instead." not in thread and "from mallory@evil.example (sender)" in page
