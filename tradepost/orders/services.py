@@ -252,9 +252,9 @@ def order_cancel(*, order: Order, actor, reason: str = "", message: str = "", co
         status=ChangeProposal.Status.WITHDRAWN, decided_at=now
     )
     if order.amount_paid > 0:
-        from tradepost.payments.services import refund_create
+        from tradepost.payments.services import refund_excess
 
-        refund_create(order=order, amount=order.amount_paid, reason="Order cancelled", actor=actor)
+        refund_excess(order=order, keep=Decimal("0.00"), reason="Order cancelled", actor=actor)
     order_email_queue(order=order, kind="cancelled", message=message)
     return order
 
@@ -288,9 +288,9 @@ def orders_expire_unpaid(*, now: datetime | None = None) -> int:
             coupons_release_for_order(order=order, actor=None)
             _void_membership(order, None)
             if order.amount_paid > 0:
-                from tradepost.payments.services import refund_create
+                from tradepost.payments.services import refund_excess
 
-                refund_create(order=order, amount=order.amount_paid, reason="Order lapsed unpaid", actor=None)
+                refund_excess(order=order, keep=Decimal("0.00"), reason="Order lapsed unpaid", actor=None)
             order_email_queue(order=order, kind="lapsed")
             expired += 1
     return expired
@@ -529,11 +529,9 @@ def proposal_accept(*, proposal: ChangeProposal, user, reply: str = "") -> Order
         return order_cancel(order=order, actor=user, message="Every line was cancelled as agreed.")
     _move(order, S.IN_REVIEW, actor=user, message="The order was changed as agreed and goes back to review.")
     order.save(update_fields=["status", "goods_total", "discount_total", "total", *_CLOCKS, "updated_at"])
-    excess = order.amount_paid - order.total
-    if excess > 0:
-        from tradepost.payments.services import refund_create
+    from tradepost.payments.services import refund_excess
 
-        refund_create(order=order, amount=excess, reason="Order reduced by an accepted proposal", actor=user)
+    refund_excess(order=order, keep=order.total, reason="Order reduced by an accepted proposal", actor=user)
     return order
 
 

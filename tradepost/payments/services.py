@@ -155,6 +155,15 @@ def refund_owed(order: Order) -> Decimal:
     return owed or Decimal("0.00")
 
 
+def refund_excess(*, order: Order, keep: Decimal, reason: str, actor) -> Refund | None:
+    """Owe back what the order holds beyond `keep` (0 on cancellation, the new total after a reduction),
+    counting refunds already owed; nothing when there is no excess. Call inside the order's lock."""
+    excess = order.amount_paid - refund_owed(order) - keep
+    if excess <= 0:
+        return None
+    return refund_create(order=order, amount=excess, reason=reason, actor=actor)
+
+
 def refund_create(
     *, order: Order, amount: Decimal, reason: str, actor, due_from: datetime | None = None
 ) -> Refund:

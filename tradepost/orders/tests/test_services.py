@@ -299,3 +299,34 @@ def test_re_approval_after_a_hold_keeps_the_first_dispatch_promise(buyer):
     services.order_hold(order=order, actor=staff, message="Checking the address.")
     order = services.order_approve(order=order, actor=staff)
     assert order.dispatch_due_at == promised
+
+
+def test_cancelling_an_overpaid_order_refunds_only_what_is_not_owed_already(buyer):
+    shop()
+    staff = staff_member()
+    order = place(buyer)
+    wire_receipt_record(order=order, amount=order.total + 5, bank_reference="OVER-1", actor=staff)
+    assert Refund.objects.get(order=order).amount == Decimal("5.00")  # the overpayment, owed at once
+    services.order_cancel(order=order, actor=buyer)
+    assert sorted(r.amount for r in Refund.objects.filter(order=order)) == sorted(
+        [Decimal("5.00"), order.total]
+    )
+    assert sum(r.amount for r in Refund.objects.filter(order=order)) == order.total + 5
+
+
+def test_accepting_a_reduction_on_an_overpaid_order_refunds_the_difference_once(buyer):
+    shop()
+    staff = staff_member()
+    order = place(buyer, {"TI-LM317T": 10})
+    wire_receipt_record(order=order, amount=order.total + 3, bank_reference="OVER-2", actor=staff)
+    order.refresh_from_db()
+    line = order.lines.get()
+    proposal = services.proposal_create(
+        order=order,
+        actor=staff,
+        message="Only 6 left.",
+        changes=[{"line": line.pk, "action": "reduce", "quantity": 6}],
+    )
+    order = services.proposal_accept(proposal=proposal, user=buyer)
+    refunds = sum(r.amount for r in Refund.objects.filter(order=order))
+    assert refunds == order.amount_paid - order.total  # the overpayment and the reduction, nothing twice
