@@ -1,10 +1,9 @@
 """Quote emails: plain text and HTML from templates, sent after the change commits."""
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 
+from tradepost.notifications.services import notification_deliver, notify
 from tradepost.policies.selectors import policy_from_version
 
 SUBJECTS = {
@@ -19,7 +18,8 @@ SUBJECTS = {
 def quote_email_send(
     *, inquiry_id: int, kind: str, quotation_id: int | None = None, message: str = ""
 ) -> bool:
-    """Render and send one inquiry email; returns False when the inquiry, quotation or kind is unknown."""
+    """Render one inquiry email into the notifications outbox and send it now; returns False when the
+    inquiry, quotation or kind is unknown."""
     from tradepost.quotes.models import Inquiry, Quotation
 
     inquiry = Inquiry.objects.select_related("user", "policy_version").filter(pk=inquiry_id).first()
@@ -43,22 +43,22 @@ def quote_email_send(
         "link": f"{site}/account/inquiries/{inquiry.number}/",
         "site_url": site,
     }
-    text = render_to_string(f"quotes/email/{kind}.txt", context)
-    html = render_to_string(f"quotes/email/{kind}.html", context)
-    email = EmailMultiAlternatives(
+    row = notify(
+        kind=f"quotes.{kind}",
+        template=f"quotes/email/{kind}",
+        context=context,
         subject=f"[{policy.store.name}] " + SUBJECTS[kind].format(number=inquiry.number),
-        body=text,
-        to=[inquiry.user.email],
-        reply_to=[policy.store.support_email],
+        user=inquiry.user,
+        reply_to=policy.store.support_email,
+        link=f"/account/inquiries/{inquiry.number}/",
     )
-    email.attach_alternative(html, "text/html")
-    email.send()
+    notification_deliver(notification_id=row.pk)
     return True
 
 
 def quote_email_queue(*, inquiry, kind: str, quotation=None, message: str = "") -> None:
-    """Send after the surrounding transaction commits (through Celery when a broker is configured);
-    a mail server that is down is logged, never an error for a change already committed."""
+    """Render, record in the outbox and send after the surrounding transaction commits (through Celery when
+    a broker is configured); a mail server that refuses it is recorded on the outbox row and retried."""
     from tradepost.quotes.tasks import send_quote_email
 
     inquiry_id = inquiry.pk
