@@ -101,3 +101,19 @@ def test_the_mailbox_command_reads_mbox_and_maildir_once(ticket, tmp_path, capsy
     maildir.add(email(to=f"support+{ticket.reference}@direct.example", body="Also 10 more.", mid="<3@m>"))
     call_command("support", "read-mailbox", str(tmp_path / "Maildir"))
     assert ticket.messages.filter(kind="buyer").last().body == "Also 10 more."
+
+
+def test_email_attachments_are_checked_like_uploads(ticket):
+    message = email(to=f"support+{ticket.reference}@direct.example", body="Photo attached.", mid="<p@m>")
+    message.add_attachment(
+        b"\x89PNG\r\n\x1a\n" + b"0" * 20, maintype="image", subtype="png", filename="board.png"
+    )
+    inbound_email_receive(raw=message.as_bytes())
+    landed = ticket.messages.order_by("-id").first()
+    assert landed.body == "Photo attached." and [a.name for a in landed.attachments.all()] == ["board.png"]
+    bad = email(to=f"support+{ticket.reference}@direct.example", body="And a tool.", mid="<x@m>")
+    bad.add_attachment(b"MZ\x90\x00", maintype="application", subtype="octet-stream", filename="tool.exe")
+    assert inbound_email_receive(raw=bad.as_bytes()).status == "appended"
+    landed = ticket.messages.order_by("-id").first()
+    assert landed.body.startswith("And a tool.") and "Attachments not accepted" in landed.body
+    assert not landed.attachments.exists()
