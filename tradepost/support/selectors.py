@@ -127,6 +127,23 @@ def desk_counts(*, now: datetime | None = None) -> dict[str, int]:
     return {key: value or 0 for key, value in counts.items()}
 
 
+def reply_targets() -> dict:
+    """The active policy's reply targets per topic and the working hours they count in, for Contact Us."""
+    from tradepost.policies.selectors import policy_active
+    from tradepost.support.models import Topic
+
+    policy = policy_active().policy
+    rows = [
+        {
+            "topic": label,
+            "first_response_hours": policy.support.target(key).first_response_working_hours,
+            "resolution_hours": policy.support.target(key).resolution_working_hours,
+        }
+        for key, label in Topic.choices
+    ]
+    return {"rows": rows, "hours": policy.store.working_hours, "timezone": policy.store.timezone}
+
+
 def canned_replies(*, topic: str | None = None) -> list[CannedReply]:
     rows = CannedReply.objects.filter(active=True)
     if topic:

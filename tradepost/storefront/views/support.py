@@ -97,10 +97,15 @@ def contact(request):
                 if token:
                     return redirect("storefront:ticket_guest", token=token)
                 return redirect("storefront:ticket_detail", reference=ticket.reference)
-        return render(request, "storefront/support/contact.html", {"form": form}, status=400)
+        return _contact_page(request, form, status=400)
     initial = {key: request.GET.get(key, "")[:64] for key in ("topic", "order", "sku", "inquiry", "rma")}
     form = ContactForm(user=user, initial={k: v for k, v in initial.items() if v})
-    return render(request, "storefront/support/contact.html", {"form": form})
+    return _contact_page(request, form)
+
+
+def _contact_page(request, form, status=200):
+    context = {"form": form, "targets": selectors.reply_targets()}
+    return render(request, "storefront/support/contact.html", context, status=status)
 
 
 @login_required

@@ -125,3 +125,13 @@ def test_the_order_page_links_to_contact_us_with_the_order_filled_in(client):
     assert link in page.text
     form = client.get(link.replace("&amp;", "&")).text
     assert f'value="{order.number}"' in form and '<option value="order" selected>' in form
+
+
+def test_contact_us_shows_the_policys_reply_times_per_topic(client):
+    activate("direct")
+    page = client.get(reverse("storefront:contact")).text
+    times = page[page.index('id="reply-times"') :]
+    # direct: suggestions 24 / 120 working hours, logistics 8 / 48, working hours 09:00-18:00 Shanghai.
+    assert "<td>Suggestion</td><td>24 working hours</td><td>120 working hours</td>" in times
+    assert "<td>Logistics and delivery</td><td>8 working hours</td><td>48 working hours</td>" in times
+    assert "09:00–18:00 (Asia/Shanghai)" in times
