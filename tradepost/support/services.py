@@ -609,6 +609,8 @@ def ticket_research(*, ticket: Ticket, actor, promised_at: datetime, note: str =
                 f"{locked.reference} is {locked.get_status_display().lower()}.", code="ticket_done"
             )
         before = locked.status
+        if note:  # what the buyer is told also stays in the thread
+            _message(locked, MessageKind.STAFF, author=actor, body=note, via="web")
         locked.status = TicketStatus.RESEARCHING
         locked.promised_at = promised_at
         locked.first_responded_at = locked.first_responded_at or now

@@ -182,6 +182,7 @@ def test_researching_makes_the_promise_the_due_time(direct, django_capture_on_co
     ticket.refresh_from_db()
     assert (ticket.status, ticket.due_at, ticket.promised_at) == ("researching", promised, promised)
     assert ticket.first_responded_at == MONDAY_10
+    assert ticket.messages.filter(kind="staff", body="Asking the factory.").exists()  # in the thread too
     assert "Thu 5 Mar 2026, 10:00" in mail.outbox[-1].body and "Asking the factory." in mail.outbox[-1].body
     event = ticket.events.get(kind="researching")
     assert event.actor == desk and event.data["promised_at"] == promised.isoformat()
