@@ -5,6 +5,7 @@ from django.shortcuts import render
 
 from tradepost.accounts.roles import Desk, user_desks
 from tradepost.quotes.selectors import sla_metrics
+from tradepost.support.clocks import desk_clocks
 
 
 @staff_member_required
@@ -13,5 +14,6 @@ def home(request):
     context = {
         "desks": [desk for desk in Desk if desk.value in mine],
         "quote_sla": sla_metrics(weeks=1) if Desk.SALES in mine else None,
+        "clocks": desk_clocks(user=request.user) if mine else [],
     }
     return render(request, "backoffice/home.html", context)

@@ -76,6 +76,8 @@ def test_the_page_and_api_show_only_my_desks(client, store):
     client.login(email="boss@example.com", password=PASSWORD)
     with time_machine.travel(T0 + timedelta(days=30), tick=False):
         page = client.get(reverse("backoffice:dashboard")).text
+        home = client.get(reverse("backoffice:home")).text
+    assert 'Tickets due</a>: <span class="tag warn">1 overdue</span>' in home
     for label in (
         "Quotations due",
         "Dispatch deadlines",
