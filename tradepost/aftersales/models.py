@@ -158,6 +158,10 @@ class Rma(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True)
     resolution_note = models.TextField(blank=True)
+    # Replacement or repair: the order that sends the goods back, free, through the shipping desk.
+    follow_up_order = models.OneToOneField(
+        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="rma_follow_up"
+    )
     refund = models.OneToOneField(
         "payments.Refund", null=True, blank=True, on_delete=models.PROTECT, related_name="rma"
     )

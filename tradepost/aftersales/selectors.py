@@ -275,7 +275,7 @@ def line_entitlements(order: Order, line_id: int, *, now: datetime | None = None
 def _rmas():
     # Lists render each RMA with its photo count and timeline: prefetched, so a page costs four queries.
     return Rma.objects.select_related(
-        "order", "order__user", "order__policy_version", "line", "refund"
+        "order", "order__user", "order__policy_version", "line", "refund", "follow_up_order"
     ).prefetch_related("photos", Prefetch("events", queryset=RmaEvent.objects.select_related("actor")))
 
 

@@ -602,11 +602,50 @@ def rma_refund_amount(rma: Rma) -> Decimal:
     return min(goods, refundable(amount_paid=order.amount_paid, owed=refund_owed(order)))
 
 
-def rma_resolve(*, rma: Rma, actor, resolution: str, amount=None, note: str = "") -> Rma:
+def _follow_up_lines(rma: Rma, resolution: str, replacement_sku: str):
+    """What goes back for a replacement (the same product, or another of no higher value) or a repair (the
+    buyer's own unit: no stock taken)."""
+    from tradepost.catalog.calculations import unit_price_for
+    from tradepost.catalog.models import Product, ProductStatus
+    from tradepost.checkout.services import FollowUpLine
+
+    line = rma.line
+    if resolution == Resolution.REPAIR:
+        return [FollowUpLine(source=line, quantity=rma.quantity)]
+    sku = (replacement_sku or "").strip()
+    if not sku:
+        product = (
+            Product.objects.select_related("manufacturer", "category").filter(pk=line.product_id).first()
+        )
+        return [FollowUpLine(source=line, quantity=rma.quantity, product=product)]
+    product = (
+        Product.objects.select_related("manufacturer", "category")
+        .prefetch_related("price_breaks")
+        .filter(sku=sku[:64], status=ProductStatus.ACTIVE)
+        .first()
+    )
+    if product is None:
+        raise ValidationFailed("No such product on sale.", field="replacement_sku", code="not_found")
+    breaks = [(b.min_quantity, b.unit_price) for b in product.price_breaks.all()]
+    price = unit_price_for(breaks, rma.quantity) or (breaks[0][1] if breaks else None)
+    if price is None or price > line.unit_price:
+        raise ValidationFailed(
+            f"{product.mpn} is worth more than the part it replaces ({line.unit_price} USD each).",
+            field="replacement_sku",
+            code="worth_more",
+        )
+    return [FollowUpLine(source=line, quantity=rma.quantity, product=product)]
+
+
+def rma_resolve(
+    *, rma: Rma, actor, resolution: str, amount=None, note: str = "", replacement_sku: str = ""
+) -> Rma:
     """Staff settle an inspected RMA: refund (to the original payment method, due the policy's working days
     after inspection), replacement (same product or same value), repair, or reject.
 
-    Locks the order row, so concurrent refunds of one order never exceed what was captured.
+    A replacement or a repair goes back as a follow-up order with nothing to pay, approved for dispatch on
+    the shipping desk (a replacement takes stock). Locks the order row, so concurrent refunds of one order
+    never exceed what was captured.
     """
     from tradepost.payments.services import clean_amount, refund_create
 
@@ -650,11 +689,25 @@ def rma_resolve(*, rma: Rma, actor, resolution: str, amount=None, note: str = ""
                 due_from=rma.inspected_at,
             )
             fields.append("refund")
+        elif resolution in (Resolution.REPLACEMENT, Resolution.REPAIR):
+            from tradepost.checkout.services import checkout_place_follow_up
+
+            what = "Replacement" if resolution == Resolution.REPLACEMENT else "Repaired part"
+            rma.follow_up_order = checkout_place_follow_up(
+                original=order,
+                key=f"rma-{rma.number}",
+                lines=_follow_up_lines(rma, resolution, replacement_sku),
+                actor=actor,
+                reason=f"{what} for {rma.number} (order {order.number}).",
+            )
+            fields.append("follow_up_order")
         rma.resolved_at, rma.resolution, rma.resolution_note = timezone.now(), resolution, note
         rma.save(update_fields=fields)
         words = rma.get_resolution_display()
         if rma.refund:
             words += f" of {rma.refund.amount} USD, due by {rma.refund.due_at:%Y-%m-%d}"
+        if rma.follow_up_order:
+            words += f": sent free as order {rma.follow_up_order.number}"
         _event(rma, RmaEvent.Kind.RESOLVED, actor, before=before, message=f"{words}. {note}".strip())
         rma_email_queue(rma=rma, kind="resolved")
     return rma

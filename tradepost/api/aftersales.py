@@ -120,6 +120,7 @@ class RmaOut(Schema):
     resolution: str
     resolution_note: str
     refund: RefundOut | None
+    follow_up_order: str | None = Field(description="The free order that sends a replacement or repair.")
     form_pdf_url: str | None = Field(description="The return form, once approved and a return is needed.")
     photos: int = Field(description="How many photos the claimant attached.")
     timeline: list[RmaEventOut]
@@ -195,6 +196,7 @@ def render_rma(rma, *, pdf_url: str | None, staff: bool = False) -> dict:
     return {
         **{name: getattr(rma, name) for name in _RMA_FIELDS},
         "order": rma.order.number,
+        "follow_up_order": rma.follow_up_order.number if rma.follow_up_order_id else None,
         "sku": rma.line.sku,
         "mpn": rma.line.mpn,
         "state_label": rma.get_state_display(),
@@ -295,6 +297,9 @@ class ResolveIn(In):
     resolution: ResolutionKey
     amount: Decimal | None = Field(None, description="Refunds: default and maximum is the goods' share paid.")
     note: str = Field("", max_length=services.MAX_TEXT)
+    replacement_sku: str = Field(
+        "", max_length=64, description="Replacement: empty for the same product, or a SKU of no higher value."
+    )
 
 
 def _claim(payload, line_id: int) -> services.Claim:
@@ -577,5 +582,6 @@ def desk_resolve(request, number: str, payload: ResolveIn):
         resolution=payload.resolution,
         amount=None if payload.amount is None else str(payload.amount),
         note=payload.note,
+        replacement_sku=payload.replacement_sku,
     )
     return _desk_out(rma)

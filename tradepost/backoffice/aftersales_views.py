@@ -57,6 +57,12 @@ class ResolveForm(forms.Form):
     note = forms.CharField(
         required=False, widget=_area(), help_text="For the claimant; required for replacement and reject."
     )
+    replacement_sku = forms.CharField(
+        required=False,
+        max_length=64,
+        label="Replacement SKU (optional)",
+        help_text="Empty: the same product. Another product must not be worth more.",
+    )
 
 
 FORMS = {

@@ -651,3 +651,88 @@ def _place_quotation(
     )
     quotation_mark_accepted(quotation=quotation, order=order, actor=user, now=now)
     return order
+
+
+# --- After-sales: a replacement or a repaired part goes back as an order with nothing to pay ---------------
+
+
+@dataclass(frozen=True)
+class FollowUpLine:
+    """One line of a follow-up order: a catalog product (stock is taken) or a snapshot (the buyer's own
+    repaired unit, which takes no stock)."""
+
+    source: OrderLine  # the line the claim is about: its customs data and snapshot carry over
+    quantity: int
+    product: Product | None = None
+
+
+def checkout_place_follow_up(
+    *, original: Order, key: str, lines: list[FollowUpLine], actor, reason: str
+) -> Order:
+    """Send goods again for an after-sales claim: an order of the original's buyer, address, shipping choice
+    and policy version, priced at zero and approved for dispatch at once. Call inside the caller's
+    transaction; products are taken from stock by conditional UPDATE (OutOfStock rolls everything back).
+    """
+    _take_stock(
+        [
+            (line.product.pk, line.quantity, line.product.mpn, "replacement_sku")
+            for line in lines
+            if line.product
+        ],
+        advice="choose another part or wait for stock.",
+    )
+    now = timezone.now()
+    copied = {
+        name: getattr(original, name)
+        for name in (
+            "policy_version_id", "payment_method", "shipping_method", "shipping_method_label",
+            "shipping_carrier", "shipping_service", "transit_min_working_days", "transit_max_working_days",
+            "incoterm", "ship_name", "ship_company", "ship_line1", "ship_line2", "ship_city", "ship_region",
+            "ship_postal_code", "ship_country", "ship_phone", "member_benefits",
+        )
+    }  # fmt: skip
+    order = Order.objects.create(
+        user_id=original.user_id,
+        idempotency_key=key,
+        goods_total=Decimal("0.00"),
+        total=Decimal("0.00"),
+        remark=reason,
+        chargeable_weight_grams=sum(line.source.weight_grams * line.quantity for line in lines),
+        placed_at=now,
+        payment_due_at=now,
+        **copied,
+    )
+    warranty = _warranty_classes(line.product for line in lines if line.product)
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            product=line.product,
+            sku=line.product.sku if line.product else line.source.sku,
+            mpn=line.product.mpn if line.product else line.source.mpn,
+            manufacturer=line.product.manufacturer.name if line.product else line.source.manufacturer,
+            title=line.product.title if line.product else line.source.title,
+            warranty_class=warranty[line.product.category_id] if line.product else line.source.warranty_class,
+            hs_code=line.product.hs_code if line.product else line.source.hs_code,
+            country_of_origin=line.product.country_of_origin
+            if line.product
+            else line.source.country_of_origin,
+            weight_grams=line.product.weight_grams if line.product else line.source.weight_grams,
+            quantity=line.quantity,
+            unit_price=Decimal("0"),
+            line_total=Decimal("0.00"),
+        )
+        for line in lines
+    )
+    order_event_record(
+        order=order,
+        kind=OrderEvent.Kind.PLACED,
+        actor=actor,
+        role="staff" if actor else "system",
+        to_status=order.status,
+        message=f"{reason} Nothing to pay.",
+        data={"policy_version": original.policy_version.number, "follows": original.number},
+        at=now,
+    )
+    from tradepost.orders.services import order_approve_follow_up
+
+    return order_approve_follow_up(order=order, actor=actor, at=now)

@@ -145,6 +145,20 @@ def _void_membership(order: Order, actor) -> None:
         membership_void_for_order(order=order, actor=actor)
 
 
+def order_approve_follow_up(*, order: Order, actor, at) -> Order:
+    """A follow-up order (a replacement or a repaired part, nothing to pay) is approved for dispatch at
+    once: the claim was already reviewed by the after-sales desk. Its dispatch clock starts now, on the
+    store calendar of its policy version. Call inside the caller's transaction."""
+    policy = order_policy(order)
+    _move(order, S.PAID, actor=actor, role="staff" if actor else "system", message="Nothing to pay.", at=at)
+    order.paid_at = at
+    _move(order, S.APPROVED, actor=actor, message="Approved for dispatch.", at=at)
+    order.approved_at = at
+    _start_dispatch_clock(order, policy, at)
+    order.save(update_fields=["status", "paid_at", "approved_at", *_CLOCKS, "updated_at"])
+    return order
+
+
 @transaction.atomic
 def order_review_start(*, order: Order, actor) -> Order:
     """A reviewer takes a paid order; safe to repeat (an order already in review stays as it is)."""
