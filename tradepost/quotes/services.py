@@ -20,6 +20,8 @@ from tradepost.accounts.roles import Desk, user_has_desk
 from tradepost.catalog.models import Category, Product, ProductStatus
 from tradepost.core.exceptions import Conflict, FieldError, NotFound, ValidationFailed
 from tradepost.core.money import round_money
+from tradepost.core.uploads import Upload
+from tradepost.core.uploads import upload_check as check_upload
 from tradepost.policies.schema import QuoteKind, StorePolicy
 from tradepost.policies.selectors import policy_active, policy_from_version, store_calendar
 from tradepost.quotes.calculations import inquiry_due_at
@@ -121,47 +123,9 @@ def _quotes_policy(policy: StorePolicy, kind: str):
     return quotes
 
 
-@dataclass(frozen=True)
-class Upload:
-    """A file as received by an interface: its name, declared type and bytes (read once, size-capped)."""
-
-    name: str
-    content_type: str
-    data: bytes
-
-
 def upload_check(upload: Upload, field: str = "files") -> tuple[str, str]:
-    """Refuse a file of the wrong type or size; returns (clean name, content type)."""
-    name = (upload.name or "").replace("\x00", "").strip().rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
-    if not name:
-        raise ValidationFailed("The file has no name.", field=field, code="invalid_file")
-    name = name[-150:]
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in ALLOWED_FILES:
-        raise ValidationFailed(
-            f"{name}: send PDF, PNG, JPEG, ZIP, DXF, STEP, TXT or CSV files.",
-            field=field,
-            code="file_type",
-        )
-    if not upload.data:
-        raise ValidationFailed(f"{name} is empty.", field=field, code="invalid_file")
-    if len(upload.data) > _max_bytes():
-        raise ValidationFailed(
-            f"{name} is larger than {_max_bytes() // (1024 * 1024)} MB.", field=field, code="file_too_large"
-        )
-    content_type, magic = ALLOWED_FILES[extension]
-    if magic is not None and not upload.data.startswith(magic):
-        raise ValidationFailed(f"{name} is not really a .{extension} file.", field=field, code="file_type")
-    if magic is None:
-        try:
-            upload.data[:4096].decode("utf-8")
-        except UnicodeDecodeError:
-            # A text format cut mid-character at 4096 still decodes with errors ignored; binary does not.
-            if b"\x00" in upload.data[:4096]:
-                raise ValidationFailed(
-                    f"{name} is not a text .{extension} file.", field=field, code="file_type"
-                ) from None
-    return name, content_type
+    """Refuse a drawing or datasheet of the wrong type or size; returns (clean name, content type)."""
+    return check_upload(upload, allowed=ALLOWED_FILES, max_bytes=_max_bytes(), field=field)
 
 
 def _store_files(inquiry: Inquiry, uploads: list[Upload], actor, now: datetime) -> list[Attachment]:

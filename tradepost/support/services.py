@@ -19,6 +19,8 @@ from django.utils import timezone
 from tradepost.accounts.roles import Desk, user_has_desk
 from tradepost.core import ratelimit
 from tradepost.core.exceptions import Conflict, NotFound, RateLimited, ValidationFailed
+from tradepost.core.uploads import Upload
+from tradepost.core.uploads import upload_check as check_upload
 from tradepost.notifications.services import notify
 from tradepost.policies.selectors import policy_active, policy_from_version, store_calendar
 from tradepost.support.calculations import next_due, ticket_targets
@@ -69,15 +71,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256((token or "").encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class Upload:
-    """A file as an interface received it: its name, declared type and bytes."""
-
-    name: str
-    content_type: str
-    data: bytes
-
-
 # --- Input checks --------------------------------------------------------------------------------------
 
 
@@ -104,28 +97,8 @@ def _email(value, field: str = "email") -> str:
 
 
 def upload_check(upload: Upload, field: str = "files") -> tuple[str, str]:
-    """Refuse a file of the wrong type or size; returns (clean name, content type)."""
-    name = (upload.name or "").replace("\x00", "").strip().rsplit("/", 1)[-1].rsplit("\\", 1)[-1][-150:]
-    if not name:
-        raise ValidationFailed("The file has no name.", field=field, code="invalid_file")
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in ALLOWED_FILES:
-        raise ValidationFailed(
-            f"{name}: send PDF, PNG, JPEG, GIF, TXT or CSV files.", field=field, code="file_type"
-        )
-    if not upload.data:
-        raise ValidationFailed(f"{name} is empty.", field=field, code="invalid_file")
-    limit = max_file_bytes()
-    if len(upload.data) > limit:
-        raise ValidationFailed(
-            f"{name} is larger than {limit // (1024 * 1024)} MB.", field=field, code="file_too_large"
-        )
-    content_type, magic = ALLOWED_FILES[extension]
-    if magic is not None and not upload.data.startswith(magic):
-        raise ValidationFailed(f"{name} is not really a .{extension} file.", field=field, code="file_type")
-    if magic is None and b"\x00" in upload.data[:4096]:
-        raise ValidationFailed(f"{name} is not a text .{extension} file.", field=field, code="file_type")
-    return name, content_type
+    """Refuse an attachment of the wrong type or size; returns (clean name, content type)."""
+    return check_upload(upload, allowed=ALLOWED_FILES, max_bytes=max_file_bytes(), field=field)
 
 
 def _uploads(files, field: str = "files") -> list[tuple[Upload, str, str]]:
