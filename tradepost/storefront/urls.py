@@ -69,12 +69,12 @@ urlpatterns = [
     path("inquiry-cart/add/", quotes.inquiry_cart_add, name="inquiry_cart_add"),
     path("account/inquiries/", quotes.inquiry_list, name="inquiry_list"),
     path("account/inquiries/new/unlisted/", quotes.inquiry_new_unlisted, name="inquiry_new_unlisted"),
-    path(
-        "account/inquiries/new/customized/", quotes.inquiry_new_customized, name="inquiry_new_customized"
-    ),
+    path("account/inquiries/new/customized/", quotes.inquiry_new_customized, name="inquiry_new_customized"),
     path("account/inquiries/<str:number>/", quotes.inquiry_detail, name="inquiry_detail"),
     path("account/inquiry-files/<int:attachment_id>/", quotes.inquiry_file, name="inquiry_file"),
-    path("account/quotations/<int:quotation_id>/order/", quotes.quotation_checkout, name="quotation_checkout"),
+    path(
+        "account/quotations/<int:quotation_id>/order/", quotes.quotation_checkout, name="quotation_checkout"
+    ),
     path(
         "account/quotations/<int:quotation_id>/decline/", quotes.quotation_decline, name="quotation_decline"
     ),
