@@ -63,3 +63,12 @@ def page(browser, live_server, baseline):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def htmx_settled(page) -> None:
+    """Wait until htmx has no request in flight and has wired up what it swapped in.
+
+    htmx attaches its listeners to swapped-in elements a moment after the swap (the settle phase); a test
+    that changes a swapped-in field sooner than any person could would fire no request at all.
+    """
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')")
