@@ -37,8 +37,10 @@ def setup(preset: str) -> dict:
     from tradepost.catalog.models import Product
     from tradepost.policies.loading import load_preset
     from tradepost.policies.services import policy_activate
+    from tradepost.shipping.network import network_load
 
     policy_activate(policy=load_preset(preset), source="bench")
+    network_load()  # carriers, zones and rates: checkout quotes real shipping
     catalog_generate(parts=2000, preset=preset, seed=1)
     products = list(
         Product.objects.filter(status="active", stock__gte=10_000, moq=1, order_multiple=1)

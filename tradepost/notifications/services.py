@@ -77,24 +77,34 @@ def notify(
         link=link[:500],
         created_at=timezone.now(),
     )
-    row_id = row.pk
-    transaction.on_commit(lambda: _queue(row_id), robust=True)
+    transaction.on_commit(lambda: _queue(row.pk, row=row), robust=True)
     return row
 
 
-def _queue(notification_id: int) -> None:
+def _queue(notification_id: int, *, row: Notification | None = None) -> None:
+    """Send through Celery when a broker is set; without one, now, in-process, with the row in hand."""
+    if settings.CELERY_TASK_ALWAYS_EAGER and row is not None:
+        notification_deliver(notification_id=notification_id, row=row)
+        return
     from tradepost.notifications.tasks import deliver_notification
 
     deliver_notification.delay(notification_id)
 
 
-def _claim(notification_id: int, now) -> Notification | None:
-    """Take the row if it is queued and due: a conditional UPDATE, so only one sender wins it."""
+def _claim(notification_id: int, now, row: Notification | None = None) -> Notification | None:
+    """Take the row if it is queued and due: a conditional UPDATE, so only one sender wins it.
+
+    `row`: the caller's copy, fresh from the insert, so it need not be read again."""
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     claimed = Notification.objects.filter(due, pk=notification_id, state=NotificationState.QUEUED).update(
         next_attempt_at=now + LEASE
     )
-    return Notification.objects.filter(pk=notification_id).first() if claimed else None
+    if not claimed:
+        return None
+    if row is not None:
+        row.next_attempt_at = now + LEASE
+        return row
+    return Notification.objects.filter(pk=notification_id).first()
 
 
 _ERASE_PRIVATE = {"private_text": "", "private_html": ""}
@@ -114,7 +124,7 @@ def _message(row: Notification) -> EmailMultiAlternatives:
     return message
 
 
-def notification_deliver(*, notification_id: int) -> str | None:
+def notification_deliver(*, notification_id: int, row: Notification | None = None) -> str | None:
     """Try to send one queued message; returns its new state, or None when it was not due or taken.
 
     Runs outside any transaction (the SMTP conversation must not hold locks). Safe to retry: a sent row
@@ -122,7 +132,7 @@ def notification_deliver(*, notification_id: int) -> str | None:
     the attempts run out.
     """
     now = timezone.now()
-    row = _claim(notification_id, now)
+    row = _claim(notification_id, now, row)
     if row is None:
         return None
     attempts = row.attempts + 1
