@@ -1,9 +1,9 @@
-"""Membership emails: plain text and HTML from templates, sent after the change commits."""
+"""Membership emails: plain text and HTML from templates, recorded in the outbox and sent after commit."""
 
 from django.conf import settings
 from django.urls import reverse
 
-from tradepost.notifications.services import notification_deliver, notify
+from tradepost.notifications.services import notify
 from tradepost.policies.selectors import policy_from_version
 
 SUBJECTS = {
@@ -42,15 +42,6 @@ def _membership_email(membership_id: int, kind: str):
         reply_to=policy.store.support_email,
         link=reverse("storefront:membership"),
     )
-
-
-def membership_email_send(*, membership_id: int, kind: str) -> bool:
-    """Render one membership email into the outbox and send it; False for an unknown membership or kind."""
-    row = _membership_email(membership_id, kind)
-    if row is None:
-        return False
-    notification_deliver(notification_id=row.pk)
-    return True
 
 
 def membership_email_queue(*, membership, kind: str) -> None:

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import reverse
 
-from tradepost.notifications.services import notification_deliver, notify
+from tradepost.notifications.services import notify
 from tradepost.policies.selectors import policy_from_version
 
 SUBJECTS = {
@@ -76,15 +76,6 @@ def _order_email(order_id: int, kind: str, message: str, shipment: str):
         reply_to=policy.store.support_email,
         link=reverse("storefront:order_detail", args=[order.number]),
     )
-
-
-def order_email_send(*, order_id: int, kind: str, message: str = "", shipment: str = "") -> bool:
-    """Render one order email into the outbox and send it now; False when the order or kind is unknown."""
-    row = _order_email(order_id, kind, message, shipment)
-    if row is None:
-        return False
-    notification_deliver(notification_id=row.pk)
-    return True
 
 
 def order_email_queue(*, order, kind: str, message: str = "", shipment: str = "") -> None:

@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 
 from tradepost.orders import services as order_services
-from tradepost.orders.emails import order_email_send
+from tradepost.orders.emails import order_email_queue
 from tradepost.orders.tests.factories import place, shop, staff_member
 from tradepost.payments.models import Transaction
 from tradepost.payments.services import payment_receipt_record, wire_receipt_record
@@ -175,10 +175,14 @@ def test_the_direct_store_promises_from_approval_with_duties_paid(buyer, django_
     assert "Dispatch by Fri 27 Nov 2026; delivered between" in approved.body
 
 
-def test_a_shipped_email_without_a_parcel_to_show_still_goes_out_with_its_message(buyer):
+def test_a_shipped_email_without_a_parcel_to_show_still_goes_out_with_its_message(
+    buyer, django_capture_on_commit_callbacks
+):
     shop()
     order = place(buyer)
-    assert order_email_send(order_id=order.pk, kind="shipped", message="Parcel TP-X-1 shipped with UPS.")
+    with django_capture_on_commit_callbacks(execute=True):
+        order_email_queue(order=order, kind="shipped", message="Parcel TP-X-1 shipped with UPS.")
     assert "Parcel TP-X-1 shipped with UPS." in mail.outbox[-1].body
-    assert order_email_send(order_id=order.pk, kind="delivered")
+    with django_capture_on_commit_callbacks(execute=True):
+        order_email_queue(order=order, kind="delivered")
     assert f"Your order {order.number} has been delivered." in mail.outbox[-1].body
