@@ -78,6 +78,16 @@ class LineEntitlements:
         return [e for e in self.entitlements if reason in e.reasons]
 
 
+def money_back_resolutions(policy) -> tuple[str, ...]:
+    """What a money-back claim may be settled with, from the policy's remedies: a refund, and a
+    replacement when the policy offers one (of the same product, or of the same value)."""
+    offered = {str(remedy) for remedy in policy.money_back.remedies}
+    resolutions = ["refund"] if "refund" in offered else []
+    if offered & {"replacement_same_product", "replacement_same_value"}:
+        resolutions.append("replacement")
+    return tuple(resolutions)
+
+
 def _start(counted_from, *, shipped_at, delivered_at) -> datetime | None:
     return delivered_at if counted_from == AfterSalesStart.DELIVERY else shipped_at
 
@@ -165,7 +175,7 @@ def line_windows(
             start,
             days=mb.days,
             reasons=_ANY_REASON if mb.any_reason else _FAULT,
-            remedies=("refund", "replacement"),
+            remedies=money_back_resolutions(policy),
             label="Money-back guarantee",
             why="" if start else f"starts at {_event_words(counted)}",
         )

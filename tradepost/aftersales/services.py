@@ -661,7 +661,7 @@ def rma_resolve(
         policy = order_policy(order)
         offered = {
             Remedy.WARRANTY: {r.value for r in policy.warranty.remedies},
-            Remedy.MONEY_BACK: {"refund", "replacement"},
+            Remedy.MONEY_BACK: set(selectors.money_back_resolutions(policy)),
             Remedy.QUALITY_GUARANTEE: {"refund", "replacement"},
             Remedy.RETURNS: {"refund"},
         }[rma.remedy] | {Resolution.REJECT.value}
@@ -693,6 +693,17 @@ def rma_resolve(
             from tradepost.checkout.services import checkout_place_follow_up
 
             what = "Replacement" if resolution == Resolution.REPLACEMENT else "Repaired part"
+            other_product = (replacement_sku or "").strip() not in ("", rma.line.sku)
+            if (
+                other_product
+                and rma.remedy == Remedy.MONEY_BACK
+                and "replacement_same_value" not in {str(r) for r in policy.money_back.remedies}
+            ):
+                raise ValidationFailed(
+                    "This store replaces money-back claims with the same product only.",
+                    field="replacement_sku",
+                    code="same_product_only",
+                )
             rma.follow_up_order = checkout_place_follow_up(
                 original=order,
                 key=f"rma-{rma.number}",

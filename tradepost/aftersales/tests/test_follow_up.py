@@ -116,3 +116,46 @@ def test_the_desk_api_resolves_with_a_replacement_and_the_buyer_sees_the_order(c
     client.force_login(buyer)
     page = client.get(f"/account/rmas/{rma.number}/").content.decode()
     assert f'href="/account/orders/{number}/"' in page
+
+
+def _wholesale_with_money_back_remedies(remedies: list[str]):
+    """The wholesale store, its money-back guarantee offering only `remedies`."""
+    import tomllib
+
+    from tradepost.policies.loading import parse_policy, preset_path
+    from tradepost.policies.services import policy_activate
+
+    data = tomllib.loads(preset_path("wholesale").read_text())
+    data["money_back"]["remedies"] = remedies
+    policy_activate(policy=parse_policy(data, "test"), source="test")
+
+
+def money_back_inspected(buyer, remedies: list[str]):
+    shop("wholesale")
+    _wholesale_with_money_back_remedies(remedies)
+    desk = staff()
+    order = delivered_order(buyer, shipped=SHIPPED, delivered=DELIVERED)
+    line = order.lines.get(sku=LM317)
+    claim = services.Claim(line_id=line.pk, quantity=2, reason="changed_mind", description="Not needed.")
+    with at(SHIPPED + timedelta(days=3)):
+        rma = services.rma_request(order=order, user=buyer, claim=claim)
+        services.rma_approve(rma=rma, actor=desk)
+        services.rma_receive(rma=rma, actor=desk, restock=True)
+        rma = services.rma_inspect(rma=rma, actor=desk, condition="Sealed")
+    return rma, desk
+
+
+def test_money_back_replacements_follow_the_policys_remedies(buyer):
+    rma, desk = money_back_inspected(buyer, ["refund", "replacement_same_product"])
+    with pytest.raises(ValidationFailed) as other:
+        services.rma_resolve(rma=rma, actor=desk, resolution="replacement", note="x", replacement_sku=AMS)
+    assert other.value.code == "same_product_only" and other.value.errors[0].field == "replacement_sku"
+    rma = services.rma_resolve(rma=rma, actor=desk, resolution="replacement", note="Same part again.")
+    assert [line.sku for line in rma.follow_up_order.lines.all()] == [LM317]
+
+
+def test_a_money_back_guarantee_that_only_refunds_offers_no_replacement(buyer):
+    rma, desk = money_back_inspected(buyer, ["refund"])
+    with pytest.raises(ValidationFailed) as refused:
+        services.rma_resolve(rma=rma, actor=desk, resolution="replacement", note="x")
+    assert refused.value.code == "not_offered" and rma.follow_up_order is None
