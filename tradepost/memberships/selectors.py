@@ -141,7 +141,7 @@ def memberships_for_desk(*, state: str = "", query: str = ""):
     }
     if state in filters:
         rows = rows.filter(filters[state])
-    query = (query or "").strip()
+    query = (query or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in a string literal
     if query:
         rows = rows.filter(Q(user__email__icontains=query) | Q(order__number__iexact=query))
     return rows
