@@ -126,10 +126,10 @@ def percentiles(samples_ms: list[float]) -> dict:
     return {"p50": q[49], "p95": q[94], "p99": q[98], "n": len(ordered)}
 
 
-def wrk(url: str, *, seconds: int = 10, connections: int = 8, threads: int = 2) -> float:
+def wrk(url: str, *, seconds: int = 10, connections: int = 8, threads: int = 2, headers=()) -> float:
     """Requests per second that wrk measured against `url`."""
     out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", url],
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", *(f"-H{h}" for h in headers), url],
         capture_output=True,
         text=True,
         check=True,

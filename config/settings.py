@@ -124,7 +124,7 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (rate limits) ---------------------------------------------------
+# --- Cache (rate limits, facet counts, catalog pages) -------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -134,8 +134,13 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
+            # Culling lists the directory on every write past this: enough pages for a busy catalog.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
+# Whole catalog pages (category, product) for visitors without a session, from the cache above
+# (storefront/pagecache.py). Off: every page is rendered.
+STOREFRONT_PAGE_CACHE = env_bool("STOREFRONT_PAGE_CACHE", True)
 
 # --- Celery ------------------------------------------------------------------
 # With a broker, tasks go to workers; without one (embedded default) they run in-process.

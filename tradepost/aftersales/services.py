@@ -526,9 +526,11 @@ def rma_receive(*, rma: Rma, actor, restock: bool, note: str = "") -> Rma:
                 Rma.objects.filter(pk=rma.pk, restocked_at__isnull=True).update(restocked_at=now)
             )
             if restocked:
+                from tradepost.catalog.freshness import catalog_changed
                 from tradepost.catalog.models import Product
 
                 Product.objects.filter(pk=rma.line.product_id).update(stock=F("stock") + rma.quantity)
+                catalog_changed()
                 rma.restocked_at = now
         message = f"Received {rma.quantity} × {rma.line.mpn}."
         _event(

@@ -8,11 +8,11 @@ converters the ORM would apply. See selectors.product_list() and selectors.produ
 
 # ruff: noqa: S608 - the statements are built from model metadata; every value is a parameter
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection, models
+from django.db import connection
 
 from tradepost.catalog.models import (
     Category,
@@ -24,6 +24,7 @@ from tradepost.catalog.models import (
     ProductStatus,
     SpecAttribute,
 )
+from tradepost.core.rawsql import Converters, converted, converters_for
 
 # What selectors read of a product row for its card, in ProductCard's field order (ORM lookups).
 CARD_FIELDS = (
@@ -69,7 +70,7 @@ def cards_by_id(ids: list[int]) -> list[ProductCard]:
     statements = _statements(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(*_where_in(statements.rows, ids))
-        rows = {row[0]: row for row in _converted(cursor.fetchall(), statements.row_converters)}
+        rows = {row[0]: row for row in converted(cursor.fetchall(), statements.row_converters)}
     return with_breaks_and_specs([rows[i] for i in ids if i in rows])
 
 
@@ -92,10 +93,10 @@ def breaks_and_specs(ids: list[int]) -> tuple[list[tuple[int, int, Decimal]], li
     statements = _statements(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(*_where_in(statements.breaks, ids))
-        breaks = [tuple(row) for row in _converted(cursor.fetchall(), statements.break_converters)]
+        breaks = [tuple(row) for row in converted(cursor.fetchall(), statements.break_converters)]
         cursor.execute(*_where_in(statements.specs, ids))
         specs = [
-            (row[0], CardSpec(*row[1:])) for row in _converted(cursor.fetchall(), statements.spec_converters)
+            (row[0], CardSpec(*row[1:])) for row in converted(cursor.fetchall(), statements.spec_converters)
         ]
     return breaks, specs
 
@@ -114,12 +115,21 @@ def product_by_sku(sku: str, *, hidden_status: str | None = None) -> Product | N
         row = cursor.fetchone()
     if row is None:
         return None
-    values = _converted([row], statements.product_converters)[0]
+    values = converted([row], statements.product_converters)[0]
     product = _instance(Product, values[: len(_FIELDS[Product])])
     rest = values[len(_FIELDS[Product]) :]
     product.manufacturer = _instance(Manufacturer, rest[: len(_FIELDS[Manufacturer])])
     product.category = _instance(Category, rest[len(_FIELDS[Manufacturer]) :])
     return product
+
+
+def product_row_unconverted(sku: str, *, hidden_status: str) -> tuple | None:
+    """product_by_sku()'s row as the database gives it (no conversion, no instances): every column of the
+    product, its manufacturer and category, for comparing versions of what a product page shows."""
+    statements = _statements(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(statements.product + statements.product_not_in_status, [sku, hidden_status])
+        return cursor.fetchone()
 
 
 def _instance(model, values):
@@ -133,7 +143,6 @@ def images(product_id: int) -> list[tuple[str, str]]:
         return cursor.fetchall()
 
 
-Converters = tuple[tuple[int, Callable], ...]  # (column position, value -> value)
 _FIELDS = {model: model._meta.concrete_fields for model in (Product, Manufacturer, Category)}
 
 
@@ -155,19 +164,6 @@ def _where_in(statement: str, ids: list[int]) -> tuple[str, list]:
     if connection.vendor == "postgresql":  # one array parameter, whatever the number of ids
         return statement.format(ids="SELECT unnest(%s::bigint[])"), [ids]
     return statement.format(ids=", ".join(["%s"] * len(ids))), ids
-
-
-def _converted(rows: list[tuple], converters: Converters) -> list[tuple]:
-    if not converters:
-        return rows
-    converted = []
-    for row in rows:
-        values = list(row)
-        for position, convert in converters:
-            if values[position] is not None:
-                values[position] = convert(values[position])
-        converted.append(values)
-    return converted
 
 
 @functools.cache
@@ -231,29 +227,12 @@ def _statements(vendor: str) -> _Statements:
     return _Statements(
         product=product,
         product_not_in_status=f" AND {col(p, Product, 'status')} <> %s",
-        product_converters=_converters(dict(enumerate(all_fields))),
+        product_converters=converters_for(dict(enumerate(all_fields))),
         rows=rows,
         breaks=breaks,
         specs=specs,
         images=images,
-        row_converters=_converters({10: Product._meta.get_field("price_from")}),
-        break_converters=_converters({2: PriceBreak._meta.get_field("unit_price")}),
-        spec_converters=_converters({5: ProductSpec._meta.get_field("value_number")}),
+        row_converters=converters_for({10: Product._meta.get_field("price_from")}),
+        break_converters=converters_for({2: PriceBreak._meta.get_field("unit_price")}),
+        spec_converters=converters_for({5: ProductSpec._meta.get_field("value_number")}),
     )
-
-
-def _converters(fields: dict[int, models.Field]) -> Converters:
-    """What the ORM would run on these columns' values (on SQLite: floats to quantized Decimals)."""
-    found = []
-    for position, model_field in fields.items():
-        column = model_field.get_col(model_field.model._meta.db_table)
-        steps = connection.ops.get_db_converters(column) + model_field.get_db_converters(connection)
-        if steps:
-            found.append((position, functools.partial(_apply, steps, column)))
-    return tuple(found)
-
-
-def _apply(steps: list, column, value):
-    for step in steps:
-        value = step(value, column, connection)
-    return value

@@ -15,6 +15,7 @@ from tradepost.catalog.cards import (
     cards_by_id,
     images,
     product_by_sku,
+    product_row_unconverted,
     with_breaks_and_specs,
 )
 from tradepost.catalog.models import (
@@ -382,3 +383,18 @@ def spec_attributes() -> dict[str, SpecAttribute]:
 def products_in_order(ids: list[int]) -> list[ProductCard]:
     """Product cards in the order of `ids` (e.g. search ranking): three queries."""
     return cards_by_id(ids)
+
+
+def product_version(*, sku: str) -> tuple:
+    """Every column of a product's row (and of its manufacturer's and category's), in one indexed read:
+    what a cache of its page keys on, so a change to the product itself (stock taken by an order, a field
+    updated in bulk) shows whether or not anyone announced it. Not-for-sale products are NotFound, as
+    product_detail() makes them for all but staff."""
+    row = (
+        product_row_unconverted(sku, hidden_status=ProductStatus.NOT_FOR_SALE.value)
+        if isinstance(sku, str) and "\x00" not in sku
+        else None
+    )
+    if row is None:
+        raise NotFound(f"No product with SKU {sku}.", code="product_not_found")
+    return tuple(row)

@@ -13,6 +13,7 @@ from tradepost.accounts.selectors import address_get
 from tradepost.cart.models import CartLine
 from tradepost.cart.selectors import CartView, cart_view
 from tradepost.cart.services import cart_for
+from tradepost.catalog.freshness import catalog_changed
 from tradepost.catalog.models import Product, ProductStatus
 from tradepost.catalog.selectors import category_ancestors, effective_warranty_class
 from tradepost.core.exceptions import Conflict, FieldError, NotFound, ValidationFailed
@@ -214,6 +215,7 @@ def _take_stock(wanted: list[tuple[int, int, str, str]], *, advice: str) -> None
     Products are taken in id order so two buyers never deadlock; one short product raises OutOfStock and
     the caller's transaction rolls the rest back.
     """
+    catalog_changed()  # listings show stock
     for product_id, quantity, mpn, field in sorted(wanted):
         taken = Product.objects.filter(
             pk=product_id, stock__gte=quantity, status=ProductStatus.ACTIVE

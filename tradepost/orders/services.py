@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from tradepost.catalog.freshness import catalog_changed
 from tradepost.catalog.models import Product, ProductStatus
 from tradepost.core.exceptions import Conflict, NotFound, ValidationFailed
 from tradepost.core.money import round_money
@@ -205,6 +206,7 @@ def order_hold(*, order: Order, actor, message: str, note: str = "") -> Order:
 
 
 def _release_stock(lines) -> None:
+    catalog_changed()  # listings show stock
     for line in lines:
         open_quantity = line.quantity - line.quantity_shipped
         if open_quantity > 0 and not line.cancelled:
@@ -474,6 +476,7 @@ def proposal_accept(*, proposal: ChangeProposal, user, reply: str = "") -> Order
             line.line_total = round_money(line.unit_price * line.quantity)
             line.save(update_fields=["quantity", "line_total"])
             Product.objects.filter(pk=line.product_id).update(stock=F("stock") + released)
+            catalog_changed()
         elif change["action"] == "cancel":
             _release_stock([line])
             line.cancelled = True
@@ -485,6 +488,7 @@ def proposal_accept(*, proposal: ChangeProposal, user, reply: str = "") -> Order
             taken = Product.objects.filter(pk=product.pk, stock__gte=change["quantity"]).update(
                 stock=F("stock") - change["quantity"]
             )
+            catalog_changed()
             if not taken:
                 raise Conflict(
                     f"{product.sku} is no longer in stock in that quantity; ask the store for a new offer.",

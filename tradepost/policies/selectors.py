@@ -1,12 +1,15 @@
 """Reads for store policies: the active one, any past version, and the version list."""
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from tradepost.core.calendar import WorkingCalendar, get_calendar
 from tradepost.core.exceptions import ApplicationError, NotFound
+from tradepost.core.rawsql import Converters, converted, converters_for
 from tradepost.policies.documents import document_digest
 from tradepost.policies.models import PolicyVersion
 from tradepost.policies.schema import StorePolicy
@@ -53,20 +56,46 @@ def policy_from_version(version: PolicyVersion) -> StorePolicy:
 
 
 def policy_active() -> ActivePolicy:
-    """Return the active policy: the highest-numbered version."""
-    version = PolicyVersion.objects.order_by("-number").first()
-    if version is None:
+    """Return the active policy: the highest-numbered version.
+
+    Every page reads it, so it is one precompiled statement without the document: this process parses a
+    version's document once, by digest (policy_from_version), and reads it only then.
+    """
+    statement, converters = _active_statement(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(statement)
+        row = cursor.fetchone()
+    if row is None:
         raise NotFound(
             "No store policy is active yet; activate one with `tradepost policy activate --preset components`"
         )
+    pk, number, digest, preset, created_at = converted([row], converters)[0]
+    policy = _PARSED.get(digest)
+    if policy is None:
+        policy = policy_from_version(PolicyVersion.objects.get(pk=pk))
     return ActivePolicy(
-        version=version.number,
-        version_id=version.pk,
-        digest=version.digest,
-        preset=version.preset,
-        activated_at=version.created_at,
-        policy=policy_from_version(version),
+        version=number,
+        version_id=pk,
+        digest=digest,
+        preset=preset,
+        activated_at=created_at,
+        policy=policy,
     )
+
+
+_ACTIVE_FIELDS = ("id", "number", "digest", "preset", "created_at")
+
+
+@functools.cache
+def _active_statement(vendor: str) -> tuple[str, Converters]:
+    quote = connection.ops.quote_name
+    meta = PolicyVersion._meta
+    columns = ", ".join(quote(meta.get_field(name).column) for name in _ACTIVE_FIELDS)
+    statement = (
+        f"SELECT {columns} FROM {quote(meta.db_table)}"  # noqa: S608 - names from the model, no values
+        f" ORDER BY {quote(meta.get_field('number').column)} DESC LIMIT 1"
+    )
+    return statement, converters_for({i: meta.get_field(name) for i, name in enumerate(_ACTIVE_FIELDS)})
 
 
 def policy_version(number: int) -> PolicyVersion:

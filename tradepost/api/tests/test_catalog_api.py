@@ -30,6 +30,25 @@ def test_browse_with_filters_and_pagination(client):
     assert [p["mpn"] for p in body["items"]] == ["RC0603FR-0710KL"]
 
 
+@pytest.mark.parametrize("params", [{"category": "ics"}, {"q": "lm317"}, {"q": "resistor 10k"}])
+def test_the_product_list_is_exactly_what_its_schema_serializes(client, params):
+    """The list is written as JSON by hand for speed (api/catalog._page): it must be what ninja would have
+    written through ProductPageOut, value for value and type for type."""
+    from ninja.responses import NinjaJSONEncoder
+
+    from tradepost.api.catalog import ProductPageOut
+
+    make_catalog()
+    response = client.get(API + "/products", params)
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["items"] and any(item["specs"] for item in body["items"])
+    through_schema = json.loads(
+        json.dumps(ProductPageOut.model_validate(body).model_dump(), cls=NinjaJSONEncoder)
+    )
+    assert body == through_schema
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [

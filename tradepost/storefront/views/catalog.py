@@ -14,8 +14,9 @@ from tradepost.catalog.cards import ProductCard
 from tradepost.catalog.params import filters_from_params, int_param
 from tradepost.catalog.selectors import MAX_PER_PAGE, SORTS
 from tradepost.core.exceptions import ApplicationError, NotFound
-from tradepost.policies.selectors import policy_active
 from tradepost.reviews.selectors import product_reviews
+from tradepost.storefront.pagecache import cached_for_visitors
+from tradepost.storefront.policy import active_policy
 
 SORT_LABELS = {
     "part": "Part number",
@@ -32,10 +33,12 @@ def _htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+@cached_for_visitors(page="catalog")
 def catalog_index(request):
     return render(request, "storefront/catalog/index.html", {"tree": selectors.category_tree()})
 
 
+@cached_for_visitors(page="category")
 def category(request, slug: str):
     try:
         place = selectors.category_place(slug=slug)
@@ -89,6 +92,14 @@ def category(request, slug: str):
     return render(request, "storefront/catalog/category.html", context, status=status)
 
 
+def _product_version(*, sku: str):
+    try:
+        return selectors.product_version(sku=sku)
+    except NotFound:
+        raise Http404 from None
+
+
+@cached_for_visitors(page="product", stamp=_product_version)
 def product(request, sku: str):
     try:
         detail = selectors.product_detail(sku=sku, staff=request.user.is_staff)
@@ -96,10 +107,8 @@ def product(request, sku: str):
         raise Http404 from None
     item = detail.product
     warranty = None
-    try:
-        policy = policy_active().policy
-    except NotFound:
-        policy = None
+    active = active_policy(request)
+    policy = active.policy if active else None
     if policy is not None and policy.warranty.enabled:
         warranty = policy.warranty_class(selectors.effective_warranty_class(item.category, detail.ancestors))
     return render(

@@ -5,15 +5,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django_countries import countries
 
-from tradepost.core.exceptions import NotFound
-from tradepost.policies.selectors import policy_active
+from tradepost.storefront.policy import active_policy
 
 
-def _active():
-    try:
-        return policy_active()
-    except NotFound:
-        raise Http404("No store policy is active yet.") from None
+def _active(request):
+    active = active_policy(request)
+    if active is None:
+        raise Http404("No store policy is active yet.")
+    return active
 
 
 def _days(low: int, high: int) -> str:
@@ -90,15 +89,12 @@ def _promises(policy) -> list[dict]:
 
 
 def home(request):
-    try:
-        active = policy_active()
-    except NotFound:
-        active = None
+    active = active_policy(request)
     return render(request, "storefront/home.html", {"promises": _promises(active.policy) if active else []})
 
 
 def _policy_page(request, template: str, **extra):
-    active = _active()
+    active = _active(request)
     country = dict(countries).get(
         active.policy.store.warehouse_country, active.policy.store.warehouse_country
     )
@@ -122,14 +118,14 @@ def policy_returns(request):
 
 
 def policy_warranty(request):
-    active = _active()
+    active = _active(request)
     if not active.policy.warranty.enabled:
         raise Http404("This store has no warranty table.")
     return _policy_page(request, "storefront/policies/warranty.html")
 
 
 def policy_guarantee(request):
-    active = _active()
+    active = _active(request)
     if not active.policy.quality_guarantee.enabled:
         raise Http404("This store offers no quality guarantee.")
     return _policy_page(request, "storefront/policies/guarantee.html")
