@@ -1,9 +1,10 @@
 """The catalog generation: a value in the shared cache that changes after every committed catalog write.
 
 Caches of rendered catalog pages put it in their keys, so a change shows at the next request rather than
-when an entry expires. Model saves and deletes of catalog rows (and of reviews) bump it through signals
-(`connect_signals`); writes that bypass them (stock moved by `UPDATE ... SET stock = stock - n`, bulk
-imports) call `catalog_changed()` themselves.
+when an entry expires. Model saves and deletes of what those pages show (catalog rows; reviews and policy
+versions, connected by their own apps) bump it through signals (`connect_signals`); writes that bypass
+them (stock moved by `UPDATE ... SET stock = stock - n`, bulk imports) call `catalog_changed()`
+themselves.
 
 The value is a nanosecond clock reading, never a counter: if the cache loses it (eviction, restart of a
 cache server), the next reader stores a value no earlier page was keyed on, so nothing stale comes back.

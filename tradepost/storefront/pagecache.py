@@ -5,8 +5,8 @@ catalog page that depends only on its URL, the catalog and the store policy. Suc
 the shared cache, keyed on:
 
 - the path and query string (and whether htmx asked for the fragment),
-- the catalog generation (catalog.freshness: changes after every committed catalog write),
-- the active policy version (pages state the store's terms),
+- the catalog generation (catalog.freshness: changes after every committed write of what these pages
+  show: catalog rows, reviews, and a new policy version, since pages state the store's terms),
 - whatever else a page names in `stamp` (the product page: the product's row version and stock, read
   fresh on every request, so stock and status never come from the cache even if a write forgot to bump
   the generation).
@@ -29,7 +29,6 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 
 from tradepost.catalog.freshness import catalog_generation
-from tradepost.storefront.policy import active_policy
 
 TTL_SECONDS = 10 * 60  # keys change on every catalog write; this only bounds what an idle entry costs
 CSRF_PLACEHOLDER = "csrf-token-placeholder-5b1f0c"
@@ -90,7 +89,6 @@ def _key(page: str, request: HttpRequest, extra: object) -> str:
             request.get_full_path(),
             "htmx" if request.headers.get("HX-Request") == "true" else "",
             str(catalog_generation()),
-            str(active.version if (active := active_policy(request)) else None),
             repr(extra),
         )
     )

@@ -6,12 +6,17 @@ copies of the columns they filter and rank on.
 """
 # ruff: noqa: S608 - statements are built from constants and the filter clauses; values are parameters
 
+import math
 import time
 
 from tradepost.catalog.search.query import Filters, Group, Row, WordRow
 
 COMMON_SHARE = 0.01  # a word in 1% of products or more is common
-COMMON_SCAN_PAGES = 512  # 4 MB of catalog_search_product, some 15,000 products
+COMMON_SCAN_PAGES = 512  # 4 MB of catalog_search_product, some 10,000 products
+# A single common word's first `limit` products are looked for in FILL_MARGIN times the pages its share
+# says they fill (products per page from pg_class, or this before the first ANALYZE).
+FILL_MARGIN = 3
+DEFAULT_ROWS_PER_PAGE = 15.0
 SHARES_TTL = 300.0
 _shares: dict = {"read_at": float("-inf"), "values": {}}
 
@@ -59,34 +64,55 @@ def words(
         "(" + " | ".join(_lexeme(term) + weights for term in group) + ")" for group in groups
     )
     columns = "product_id, mpn_normalized, title, maker, status, stock, category_id"
-    if (strong_only or (match_all and len(groups) > 1)) and all(_common(cursor, group) for group in groups):
-        # The planner expects rows with all these common words (or with them in the title) to be common
-        # too and scans the table for them; when they aren't, that is the whole table. Read a bounded
-        # stretch instead: the first COMMON_SCAN_PAGES pages.
-        cursor.execute(
-            f"SELECT p.product_id, p.mpn_normalized, p.title, p.maker FROM (SELECT {columns}, document"
-            " FROM catalog_search_product WHERE ctid < %s::tid OFFSET 0) AS p"
-            f" WHERE p.document @@ to_tsquery('simple', %s){filters.sql} LIMIT %s",
-            [f"({COMMON_SCAN_PAGES},0)", query, *filters.params, limit],
-        )
-    else:
-        cursor.execute(
-            f"SELECT p.product_id, p.mpn_normalized, p.title, p.maker FROM (SELECT {columns}"
-            " FROM catalog_search_product WHERE document @@ to_tsquery('simple', %s) LIMIT %s) AS p"
-            f"{filters.where} LIMIT %s",
-            [query, scan, *filters.params, limit],
-        )
+    shares = [_share(cursor, group) for group in groups]
+    if all(share >= COMMON_SHARE for share in shares):
+        if strong_only or (match_all and len(groups) > 1):
+            # The planner expects rows with all these common words (or with them in the title) to be
+            # common too and scans the table for them; when they aren't, that is the whole table. Read a
+            # bounded stretch instead: the first COMMON_SCAN_PAGES pages.
+            return _first_pages(cursor, columns, query, filters, limit, COMMON_SCAN_PAGES)
+        if len(groups) == 1:
+            # One common word: the index would collect every product that has it before the first row
+            # comes back. Its first `limit` products in table order (what the index read returns too)
+            # are in the first few pages: read those, and the index only if they fall short.
+            pages = math.ceil(FILL_MARGIN * limit / (shares[0] * _rows_per_page(cursor)))
+            if pages <= COMMON_SCAN_PAGES:
+                rows = _first_pages(cursor, columns, query, filters, limit, pages)
+                if len(rows) >= limit:
+                    return rows
+    cursor.execute(
+        f"SELECT p.product_id, p.mpn_normalized, p.title, p.maker FROM (SELECT {columns}"
+        " FROM catalog_search_product WHERE document @@ to_tsquery('simple', %s) LIMIT %s) AS p"
+        f"{filters.where} LIMIT %s",
+        [query, scan, *filters.params, limit],
+    )
     return cursor.fetchall()
 
 
-def _common(cursor, group: Group) -> bool:
-    """Whether ANALYZE counted the group's words in at least COMMON_SHARE of the products."""
-    shares = _lexeme_shares(cursor)
-    return sum(shares.get(term, 0.0) for term in group) >= COMMON_SHARE
+def _first_pages(cursor, columns: str, query: str, filters: Filters, limit: int, pages: int) -> list[WordRow]:
+    """The first `limit` matches within the table's first `pages` pages (a TID range scan), in table order."""
+    cursor.execute(
+        f"SELECT p.product_id, p.mpn_normalized, p.title, p.maker FROM (SELECT {columns}, document"
+        " FROM catalog_search_product WHERE ctid < %s::tid OFFSET 0) AS p"
+        f" WHERE p.document @@ to_tsquery('simple', %s){filters.sql} LIMIT %s",
+        [f"({pages},0)", query, *filters.params, limit],
+    )
+    return cursor.fetchall()
 
 
-def _lexeme_shares(cursor) -> dict[str, float]:
-    """Share of products with each of the most common words, from pg_stats; re-read every few minutes."""
+def _share(cursor, group: Group) -> float:
+    """The share of products with any of the group's words, as ANALYZE counted them (0 when uncounted)."""
+    shares = _statistics(cursor)["shares"]
+    return sum(shares.get(term, 0.0) for term in group)
+
+
+def _rows_per_page(cursor) -> float:
+    return _statistics(cursor)["rows_per_page"]
+
+
+def _statistics(cursor) -> dict:
+    """Share of products with each of the most common words (pg_stats) and products per page (pg_class);
+    re-read every few minutes."""
     now = time.monotonic()
     if now - _shares["read_at"] > SHARES_TTL:
         cursor.execute(
@@ -95,7 +121,17 @@ def _lexeme_shares(cursor) -> dict[str, float]:
             " AND schemaname = current_schema()"
         )
         row = cursor.fetchone()
-        _shares["values"] = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
+        _shares["values"] = {
+            "shares": dict(zip(row[0], row[1], strict=False)) if row and row[0] else {},
+            "rows_per_page": DEFAULT_ROWS_PER_PAGE,
+        }
+        cursor.execute(
+            "SELECT reltuples / relpages FROM pg_class WHERE relname = 'catalog_search_product'"
+            " AND relnamespace = current_schema()::regnamespace AND relpages > 0 AND reltuples > 0"
+        )
+        row = cursor.fetchone()
+        if row:
+            _shares["values"]["rows_per_page"] = float(row[0])
         _shares["read_at"] = now
     return _shares["values"]
 

@@ -407,10 +407,33 @@ def test_rebuild_repairs_an_index_that_lost_rows(catalog):
 def test_words_common_enough_to_mislead_the_planner_are_read_from_a_bounded_stretch(catalog, monkeypatch):
     from tradepost.catalog.search import postgres
 
-    monkeypatch.setattr(postgres, "_common", lambda cursor, group: True)
+    monkeypatch.setattr(postgres, "_share", lambda cursor, group: 1.0)
     assert set(mpns("voltage regulator")) == {"LM317T", "LM317LZ"}
     assert mpns("regulator timer") == ["LM-317", "LM317LZ", "LM317T"]  # no product has both: either
     assert mpns("adjustable regulator", in_stock=True) == ["LM317T"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the bounded read is PostgreSQL's")
+def test_one_common_word_is_read_from_the_first_pages_then_from_the_index_if_they_fall_short(
+    catalog, monkeypatch
+):
+    from tradepost.catalog.search import postgres
+
+    monkeypatch.setattr(postgres, "_share", lambda cursor, group: 1.0)
+    with CaptureQueriesContext(connection) as statements:
+        found = mpns("regulator")
+    words = [q["sql"] for q in statements.captured_queries if "to_tsquery" in q["sql"]]
+    # A pool is 200 products: the first pages hold fewer, so the index is read too, and finds them all.
+    assert "ctid <" in words[0] and "ctid" not in words[1]
+    assert set(found) == {"LM317T", "LM317LZ", "LM-317"}
+    monkeypatch.setattr(query, "WORD_POOL", 1)  # one product fills the pool: the first pages are enough
+    # (rows rolled back by earlier tests may fill the first pages with dead ones: look at a few hundred)
+    monkeypatch.setattr(postgres, "_rows_per_page", lambda cursor: 0.01)
+    with CaptureQueriesContext(connection) as statements:
+        found = mpns("regulator")
+    words = [q["sql"] for q in statements.captured_queries if "to_tsquery" in q["sql"]]
+    assert all("ctid <" in sql for sql in words) and len(found) == 1
+    assert found[0] in {"LM317T", "LM317LZ", "LM-317"}
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the bounded intersection is SQLite's")
