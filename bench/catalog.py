@@ -212,9 +212,10 @@ def report(results: list[dict]) -> str:
         "",
         "Pages: wrk, 2 gunicorn workers, 8 connections, 10 s each; a category page of 48 products and a "
         "product page. *Visitors* come without a session cookie and get the page from the page cache "
-        "(storefront/pagecache.py: keyed on the catalog generation, the policy version and, for a product, "
-        "its row as read on every request); *signed in* sends a session cookie, as a signed-in buyer or a "
-        "visitor with a cart does, so every page is rendered. Queries per request in brackets (the first "
+        "(storefront/pagecache.py: keyed on the catalog generation, which every committed change to what "
+        "the page shows moves on, and for a product on its row as read on every request); *signed in* sends "
+        "a session cookie, as a signed-in buyer or a visitor with a cart does, so every page is rendered. "
+        "Queries per request in brackets (the first "
         "request's after the semicolon when it differs).",
         "",
         "| DB | parts | category, visitors req/s | category, signed in | product, visitors "
