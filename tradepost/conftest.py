@@ -1,5 +1,7 @@
 """Fixtures shared by every app's tests."""
 
+import time
+
 import pytest
 from django.core.cache import cache
 
@@ -16,6 +18,17 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_word_statistics():
+    # PostgreSQL search re-reads its word statistics every few minutes: a test must not depend on whether
+    # the read falls inside it (it would cost queries) or on what earlier tests left in the table.
+    from tradepost.catalog.search import postgres
+
+    postgres._shares.update(read_at=time.monotonic(), values=postgres.no_statistics())
+    yield
+    postgres._shares.update(read_at=time.monotonic(), values=postgres.no_statistics())
 
 
 def make_user(email: str = "buyer@example.com", *, accepted: bool = True, **fields) -> User:

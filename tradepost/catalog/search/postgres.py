@@ -110,6 +110,11 @@ def _rows_per_page(cursor) -> float:
     return _statistics(cursor)["rows_per_page"]
 
 
+def no_statistics() -> dict:
+    """What is assumed before the first ANALYZE: no common words, DEFAULT_ROWS_PER_PAGE products per page."""
+    return {"shares": {}, "rows_per_page": DEFAULT_ROWS_PER_PAGE}
+
+
 def _statistics(cursor) -> dict:
     """Share of products with each of the most common words (pg_stats) and products per page (pg_class);
     re-read every few minutes."""
@@ -121,10 +126,9 @@ def _statistics(cursor) -> dict:
             " AND schemaname = current_schema()"
         )
         row = cursor.fetchone()
-        _shares["values"] = {
-            "shares": dict(zip(row[0], row[1], strict=False)) if row and row[0] else {},
-            "rows_per_page": DEFAULT_ROWS_PER_PAGE,
-        }
+        _shares["values"] = no_statistics()
+        if row and row[0]:
+            _shares["values"]["shares"] = dict(zip(row[0], row[1], strict=False))
         cursor.execute(
             "SELECT reltuples / relpages FROM pg_class WHERE relname = 'catalog_search_product'"
             " AND relnamespace = current_schema()::regnamespace AND relpages > 0 AND reltuples > 0"

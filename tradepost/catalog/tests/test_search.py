@@ -420,6 +420,7 @@ def test_one_common_word_is_read_from_the_first_pages_then_from_the_index_if_the
     from tradepost.catalog.search import postgres
 
     monkeypatch.setattr(postgres, "_share", lambda cursor, group: 1.0)
+    monkeypatch.setattr(postgres, "_rows_per_page", lambda cursor: 15.0)  # 200 products: 40 pages
     with CaptureQueriesContext(connection) as statements:
         found = mpns("regulator")
     words = [q["sql"] for q in statements.captured_queries if "to_tsquery" in q["sql"]]
@@ -427,8 +428,16 @@ def test_one_common_word_is_read_from_the_first_pages_then_from_the_index_if_the
     assert "ctid <" in words[0] and "ctid" not in words[1]
     assert set(found) == {"LM317T", "LM317LZ", "LM-317"}
     monkeypatch.setattr(query, "WORD_POOL", 1)  # one product fills the pool: the first pages are enough
-    # (rows rolled back by earlier tests may fill the first pages with dead ones: look at a few hundred)
-    monkeypatch.setattr(postgres, "_rows_per_page", lambda cursor: 0.01)
+    # Rows rolled back by earlier tests leave the table long, and the catalog's rows may sit on any page:
+    # size the first pages (3 products per page needed) to reach the last page holding one.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT max((ctid::text::point)[0])::int FROM catalog_search_product"
+            " WHERE document @@ to_tsquery('simple', 'regulator')"
+        )
+        last_page = cursor.fetchone()[0]
+    monkeypatch.setattr(postgres, "_rows_per_page", lambda cursor: 3.0 / (last_page + 1))
+    monkeypatch.setattr(postgres, "COMMON_SCAN_PAGES", max(postgres.COMMON_SCAN_PAGES, last_page + 2))
     with CaptureQueriesContext(connection) as statements:
         found = mpns("regulator")
     words = [q["sql"] for q in statements.captured_queries if "to_tsquery" in q["sql"]]
@@ -444,3 +453,24 @@ def test_words_common_enough_to_be_slow_together_are_matched_among_their_first_p
     assert set(mpns("voltage regulator")) == {"LM317T", "LM317LZ"}
     assert mpns("regulator timer") == ["LM-317", "LM317LZ", "LM317T"]  # no product has both: either
     assert mpns("adjustable regulator", in_stock=True) == ["LM317T"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the word statistics are PostgreSQL's")
+def test_word_shares_and_products_per_page_are_read_from_what_analyze_counted(catalog, monkeypatch):
+    from tradepost.catalog.search import postgres
+
+    for n in range(60):
+        add(f"GEN-{n}", f"GEN{n:03d}", "Generic regulator" if n % 2 else "Generic diode")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE catalog_search_product")
+        assert postgres._statistics(cursor) == postgres.no_statistics()  # read a moment ago: not again
+    monkeypatch.setitem(postgres._shares, "read_at", float("-inf"))
+    with CaptureQueriesContext(connection) as statements, connection.cursor() as cursor:
+        shares = postgres._statistics(cursor)["shares"]
+        assert postgres._statistics(cursor)["shares"] is shares  # kept for SHARES_TTL
+        rows_per_page = postgres._rows_per_page(cursor)
+    assert len(statements) == 2
+    assert shares["generic"] == pytest.approx(60 / 67, abs=0.02)
+    assert shares["regulator"] == pytest.approx(33 / 67, abs=0.02)
+    assert shares["diode"] == pytest.approx(30 / 67, abs=0.02) and shares.get("stm32f103c8t6", 0) < 0.02
+    assert 0 < rows_per_page < 200 and rows_per_page != postgres.DEFAULT_ROWS_PER_PAGE  # dead rows too
