@@ -127,9 +127,7 @@ def buyer_flow(base: str, buyer: dict, plan: dict, n: int, out: dict) -> None:
 
 def queries_per_step(plan: dict) -> dict:
     """SQL statements per step of one buyer flow, counted in-process on the same API."""
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     buyer = plan["buyers"][0]
     client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {buyer['token']}")
@@ -145,9 +143,25 @@ def queries_per_step(plan: dict) -> dict:
             "post",
             "/api/v1/checkout",
             {**method, "remark": "", "commercial_invoice": False},
-            {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())},
+            {},
         ),
     ]
+    # Counted on the second flow: the first in a process also reads what a running server keeps in
+    # memory (the policy document, the shipping network).
+    for _ in range(2):
+        counts = _count_steps(client, _with_new_key(steps))
+    return counts
+
+
+def _with_new_key(steps: list) -> list:
+    *rest, (name, verb, path, body, _) = steps
+    return [*rest, (name, verb, path, body, {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())})]
+
+
+def _count_steps(client, steps: list) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     counts = {}
     for name, verb, path, body, extra in steps:
         with CaptureQueriesContext(connection) as ctx:
@@ -269,7 +283,7 @@ def report(results: list[dict]) -> str:
             f"{p['p95']:.0f} ms | "
             f"{p['p99']:.0f} ms | {r['sold_out']} | {r['error_count']} | {r['flow_queries']} |"
         )
-    lines += ["", "Queries per step (in-process, same API):", ""]
+    lines += ["", "Queries per step (in-process, same API, on the second flow of the process):", ""]
     steps = list(results[0]["queries"]) if results else []
     lines += ["| DB | " + " | ".join(steps) + " |", "|---|" + "---|" * len(steps)]
     for r in results:

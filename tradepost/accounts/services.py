@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -421,16 +421,30 @@ def token_revoke(*, user: User, token_id: int, ip: str | None = None) -> None:
 
 
 def token_authenticate(secret: str) -> User | None:
-    """The active user owning this token secret, or None. Touches last_used_at at most once a minute."""
+    """The active user owning this token secret, or None. Touches last_used_at at most once a minute.
+
+    The same statement asks whether the user accepted the current agreement: the user comes back with
+    `accepted_current_agreement` set (True when no agreement is published).
+    """
     if not secret or not secret.startswith(TOKEN_PREFIX):
         return None
+    current = UserAgreement.objects.order_by("-version").values("pk")[:1]
     token = (
         ApiToken.objects.select_related("user")
         .filter(key_hash=_hash_token(secret), revoked_at__isnull=True, user__is_active=True)
+        .annotate(
+            current_agreement=Subquery(current),
+            accepted=Exists(
+                AgreementAcceptance.objects.filter(
+                    user=OuterRef("user_id"), agreement=OuterRef("current_agreement")
+                )
+            ),
+        )
         .first()
     )
     if token is None:
         return None
+    token.user.accepted_current_agreement = token.current_agreement is None or token.accepted
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

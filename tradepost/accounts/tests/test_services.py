@@ -1,8 +1,10 @@
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tradepost.accounts import selectors, services
-from tradepost.accounts.models import AccountEvent, AgreementAcceptance, ApiToken, User
+from tradepost.accounts.models import AccountEvent, AgreementAcceptance, ApiToken, User, UserAgreement
 from tradepost.accounts.roles import Desk, user_desks, user_has_desk
 from tradepost.conftest import PASSWORD, make_user
 from tradepost.core.exceptions import ApplicationError, NotFound, RateLimited, ValidationFailed
@@ -221,6 +223,21 @@ def test_api_tokens_store_only_a_hash_and_can_be_revoked(buyer):
     assert services.token_authenticate(secret) is None
     with pytest.raises(NotFound):
         services.token_revoke(user=buyer, token_id=token.pk)
+
+
+def test_a_token_answers_in_one_statement_whether_its_owner_accepted_the_current_agreement(buyer):
+    _, secret = services.token_create(user=buyer, name="script")
+    with CaptureQueriesContext(connection) as statements:
+        assert services.token_authenticate(secret).accepted_current_agreement is True
+    assert len(statements) == 2  # the token with the answer, and the once-a-minute last_used_at touch
+    services.agreement_publish(title="Agreement", body="Changed", actor=None)
+    assert services.token_authenticate(secret).accepted_current_agreement is False
+    services.agreement_accept(user=buyer, version=selectors.agreement_current().version)
+    assert services.token_authenticate(secret).accepted_current_agreement is True
+    UserAgreement.objects.filter(acceptances__isnull=True).delete()
+    AgreementAcceptance.objects.all().delete()
+    UserAgreement.objects.all().delete()  # no agreement published: nothing to accept
+    assert services.token_authenticate(secret).accepted_current_agreement is True
 
 
 def test_tokens_of_deactivated_users_stop_working(buyer):
