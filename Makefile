@@ -23,9 +23,11 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
-# The venv is rebuilt from the lock file whenever the lock changes.
-$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --locked --python $(PYTHON)
+# The venv is rebuilt from the lock file whenever the lock changes. Bytecode is compiled at install: a
+# machine with PYTHONDONTWRITEBYTECODE (containers often set it) would otherwise compile every imported
+# module from source in every new process, and a server worker's first requests would wait for it.
+$(VENV)/.synced: pyproject.toml uv.lock Makefile | $(UV)
+	$(UV) sync --locked --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 install: $(VENV)/.synced

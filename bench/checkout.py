@@ -232,17 +232,18 @@ def run(db: str, preset: str) -> dict:
 
     connection.close()
     out = {"latencies": [], "orders": [], "retries": [], "errors": [], "sold_out": 0}
-    with celery_worker(env), common.gunicorn(env, workers=WORKERS) as (base, _server):
+    with celery_worker(env), common.gunicorn(env, workers=WORKERS) as (base, server):
         threads = [
             threading.Thread(target=buyer_flow, args=(base, buyer, plan, n, out))
             for n, buyer in enumerate(plan["buyers"])
         ]
-        start = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.perf_counter() - start
+        with common.CpuMeter(server.pid) as cpu:
+            start = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            wall = time.perf_counter() - start
     result = {
         "db": db,
         "buyers": BUYERS,
@@ -254,6 +255,13 @@ def run(db: str, preset: str) -> dict:
         "error_count": len(out["errors"]),
         "queries": steps,
         "flow_queries": sum(n for step, n in steps.items() if not step.startswith("(")),
+        # CPU milliseconds per order placed, and how busy the machine's cores were
+        "cpu_ms_per_order": {
+            "server": cpu.server * 1000 / max(1, len(out["orders"])),
+            "generator": cpu.generator * 1000 / max(1, len(out["orders"])),
+            "database_and_rest": cpu.rest * 1000 / max(1, len(out["orders"])),
+        },
+        "cpu_busy": cpu.machine / (wall * (os.cpu_count() or 1)),
     }
     result["invariants"] = invariants(plan, out)
     return result
@@ -282,6 +290,20 @@ def report(results: list[dict]) -> str:
             f"| {r['db']} | {r['orders']} | {r['orders_per_s']:.1f} | {p['p50']:.0f} ms | "
             f"{p['p95']:.0f} ms | "
             f"{p['p99']:.0f} ms | {r['sold_out']} | {r['error_count']} | {r['flow_queries']} |"
+        )
+    lines += [
+        "",
+        "CPU per order placed, while the buyers ran (server: the gunicorn workers; load generator: the "
+        "benchmark's own threads; the rest is the database and everything else on the machine):",
+        "",
+        "| DB | server | load generator | database and the rest | cores busy |",
+        "|---|---|---|---|---|",
+    ]
+    for r in results:
+        c = r["cpu_ms_per_order"]
+        lines.append(
+            f"| {r['db']} | {c['server']:.0f} ms | {c['generator']:.0f} ms | {c['database_and_rest']:.0f} ms "
+            f"| {r['cpu_busy']:.0%} |"
         )
     lines += ["", "Queries per step (in-process, same API, on the second flow of the process):", ""]
     steps = list(results[0]["queries"]) if results else []

@@ -79,6 +79,7 @@ def gunicorn(env: dict, *, workers: int = 2):
         [
             str(Path(PY).parent / "gunicorn"),
             "config.wsgi:application",
+            "--preload",  # the master imports and warms the app once (config/wsgi.py); workers fork warm
             "-w",
             str(workers),
             "-b",
@@ -139,6 +140,44 @@ def wrk(url: str, *, seconds: int = 10, connections: int = 8, threads: int = 2, 
     if non2xx:
         raise RuntimeError(f"wrk saw {non2xx.group(1)} error responses from {url}")
     return float(match.group(1))
+
+
+class CpuMeter:
+    """CPU seconds spent while the block runs: by the server's workers, by this process (the load
+    generator) and by the whole machine (the database and everything else is the difference)."""
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+
+    def __enter__(self) -> "CpuMeter":
+        self._start = self._read()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        end = self._read()
+        self.server, self.generator, self.machine = (b - a for a, b in zip(self._start, end, strict=True))
+        self.rest = max(0.0, self.machine - self.server - self.generator)
+
+    def _read(self) -> tuple[float, float, float]:
+        tick = os.sysconf("SC_CLK_TCK")
+        workers = subprocess.run(
+            ["pgrep", "-P", str(self.server_pid)], capture_output=True, text=True
+        ).stdout.split()
+        server = sum(_process_ticks(int(pid)) for pid in [self.server_pid, *workers]) / tick
+        own = os.times()
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        busy = sum(int(v) for v in fields) - int(fields[3]) - int(fields[4])  # all but idle and iowait
+        return server, own.user + own.system, busy / tick
+
+
+def _process_ticks(pid: int) -> int:
+    """utime + stime of one process, in clock ticks (0 once it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return int(fields[11]) + int(fields[12])
 
 
 def machine_info() -> str:

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, Subquery
+from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -30,7 +30,7 @@ from tradepost.accounts.models import (
     UserAgreement,
 )
 from tradepost.accounts.roles import Desk, group_name
-from tradepost.accounts.selectors import agreement_current
+from tradepost.accounts.selectors import agreement_current, token_owner
 from tradepost.core import ratelimit
 from tradepost.core.exceptions import (
     ApplicationError,
@@ -428,27 +428,13 @@ def token_authenticate(secret: str) -> User | None:
     """
     if not secret or not secret.startswith(TOKEN_PREFIX):
         return None
-    current = UserAgreement.objects.order_by("-version").values("pk")[:1]
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=_hash_token(secret), revoked_at__isnull=True, user__is_active=True)
-        .annotate(
-            current_agreement=Subquery(current),
-            accepted=Exists(
-                AgreementAcceptance.objects.filter(
-                    user=OuterRef("user_id"), agreement=OuterRef("current_agreement")
-                )
-            ),
-        )
-        .first()
-    )
-    if token is None:
+    found = token_owner(_hash_token(secret))
+    if found is None:
         return None
-    token.user.accepted_current_agreement = token.current_agreement is None or token.accepted
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=found.token_id).update(last_used_at=now)
+    return found.user
 
 
 # --- staff desks ------------------------------------------------------------------------------------------

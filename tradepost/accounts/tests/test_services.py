@@ -2,6 +2,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tradepost.accounts import selectors, services
 from tradepost.accounts.models import AccountEvent, AgreementAcceptance, ApiToken, User, UserAgreement
@@ -238,6 +239,20 @@ def test_a_token_answers_in_one_statement_whether_its_owner_accepted_the_current
     AgreementAcceptance.objects.all().delete()
     UserAgreement.objects.all().delete()  # no agreement published: nothing to accept
     assert services.token_authenticate(secret).accepted_current_agreement is True
+
+
+def test_a_token_owner_comes_back_as_the_orm_would_load_the_user(buyer):
+    User.objects.filter(pk=buyer.pk).update(last_login=timezone.now(), company="Acme BV")
+    token, secret = services.token_create(user=buyer, name="script")
+    services.token_authenticate(secret)  # touches last_used_at
+    found = selectors.token_owner(services._hash_token(secret))
+    loaded = User.objects.get(pk=buyer.pk)
+    assert found.token_id == token.pk
+    assert found.last_used_at == ApiToken.objects.get(pk=token.pk).last_used_at is not None
+    for field in User._meta.concrete_fields:
+        assert getattr(found.user, field.attname) == getattr(loaded, field.attname), field.name
+    assert found.user.country.code == loaded.country.code and found.user.last_login.tzinfo is not None
+    assert not found.user._state.adding and found.user._state.db == "default"
 
 
 def test_tokens_of_deactivated_users_stop_working(buyer):

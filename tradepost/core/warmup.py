@@ -1,0 +1,37 @@
+"""Server start: do once what every worker's first requests would otherwise do while a buyer waits.
+
+A cold worker spends most of a second on its first request (importing every view and building the API's
+pydantic schemas through the URLconf, listing the holiday calendars, parsing the active policy). Run from
+config/wsgi.py, so it happens before a worker accepts a connection, or once in the master under
+`gunicorn --preload`, whose workers then start warm.
+"""
+
+import logging
+
+from django.db import connections
+from django.urls import get_resolver
+
+logger = logging.getLogger(__name__)
+
+
+def warm_up() -> None:
+    get_resolver().url_patterns  # noqa: B018 - imports the URLconf, every view and API schema with it
+    from tradepost.policies.schema import _known_timezones, _supported_countries
+
+    _supported_countries()
+    _known_timezones()
+    _warm_policy()
+
+
+def _warm_policy() -> None:
+    """Parse the active policy into this process's cache; a database that is not there yet (or not
+    migrated) only means the first request does it."""
+    from tradepost.policies.selectors import policy_active
+
+    try:
+        policy_active()
+    except Exception as exc:  # a cache fill must never stop the server from starting
+        logger.info("warm-up: the active policy is parsed on first use instead (%s)", exc)
+    finally:
+        # Under --preload this runs in the master: its connections must not be shared with forked workers.
+        connections.close_all()
