@@ -702,7 +702,9 @@ def checkout(
             for error in exc.errors
         ]
         raise
-    return Status(201 if created else 200, buyer_order_out(request, order.number))
+    if created:  # as written by this request: nothing to read back
+        return Status(201, render_order(order))
+    return Status(200, buyer_order_out(request, order.number))
 
 
 # --- The buyer's orders -----------------------------------------------------------------------------------

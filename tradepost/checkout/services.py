@@ -21,8 +21,9 @@ from tradepost.memberships.selectors import is_member
 from tradepost.orders.emails import order_email_queue
 from tradepost.orders.events import order_event_record
 from tradepost.orders.models import Order, OrderEvent, OrderLine
+from tradepost.orders.selectors import order_as_written
 from tradepost.policies.schema import CommercialInvoice, StorePolicy
-from tradepost.policies.selectors import ActivePolicy, policy_active
+from tradepost.policies.selectors import ActivePolicy, policy_active, policy_version_row
 from tradepost.pricing.calculations import Totals, order_totals
 from tradepost.promotions.selectors import AppliedCoupon, checkout_coupons
 from tradepost.promotions.services import coupons_use_for_order
@@ -382,7 +383,7 @@ def _place(
         now=now,
     )
     warranty = _warranty_classes(line.product for line in lines)
-    OrderLine.objects.bulk_create(
+    order_lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             product=line.product,
@@ -402,7 +403,7 @@ def _place(
     )
     # Conditional UPDATE per coupon: losing a race raises Conflict and rolls the whole order back.
     coupons_use_for_order(order=order, applied=preview.coupons, actor=user)
-    order_event_record(
+    placed = order_event_record(
         order=order,
         kind=OrderEvent.Kind.PLACED,
         actor=user,
@@ -412,7 +413,9 @@ def _place(
         at=now,
     )
     CartLine.objects.filter(cart=preview.cart.cart).delete()
-    return order
+    return order_as_written(
+        order, lines=order_lines, events=[placed], policy_version=policy_version_row(preview.policy)
+    )
 
 
 # --- Quotations: an accepted quotation becomes an order at the quoted prices ------------------------------

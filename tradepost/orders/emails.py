@@ -43,16 +43,19 @@ def _membership(order):
     return Membership.objects.filter(order=order).first()
 
 
-def _order_email(order_id: int, kind: str, message: str, shipment: str):
-    """Render one order email into the outbox; None when the order or kind is unknown."""
+def _order_email(order_id: int, kind: str, message: str, shipment: str, *, order=None):
+    """Render one order email into the outbox; None when the order or kind is unknown. An order this
+    request has just written (orders.selectors.order_as_written) is used as it is; any other is read
+    again, so the email shows what was committed."""
     from tradepost.orders.models import Order
 
-    order = (
-        Order.objects.select_related("user", "policy_version")
-        .prefetch_related("lines")
-        .filter(pk=order_id)
-        .first()
-    )
+    if order is None or not getattr(order, "as_written", False):
+        order = (
+            Order.objects.select_related("user", "policy_version")
+            .prefetch_related("lines")
+            .filter(pk=order_id)
+            .first()
+        )
     if order is None or kind not in SUBJECTS:
         return None
     policy = policy_from_version(order.policy_version)
@@ -82,4 +85,4 @@ def order_email_queue(*, order, kind: str, message: str = "", shipment: str = ""
     """Record the email in the outbox in the caller's transaction; it is sent after commit (through
     Celery when a broker is configured). A mail server that is down is recorded on the outbox row and
     retried, never turned into an error for a buyer whose order has already been committed."""
-    _order_email(order.pk, kind, message, shipment)
+    _order_email(order.pk, kind, message, shipment, order=order)

@@ -1,6 +1,8 @@
 """Reads of orders for buyers and staff. A buyer reaches only their own orders; anything else is 404."""
 
-from django.db.models import Prefetch, QuerySet
+from decimal import Decimal
+
+from django.db.models import DecimalField, Prefetch, QuerySet
 
 from tradepost.core.exceptions import NotFound
 from tradepost.orders.models import ChangeProposal, Order, OrderEvent
@@ -44,8 +46,43 @@ def order_for_staff(*, number: str) -> Order:
     return order
 
 
+# What order_for_buyer reads along with an order, and what else refers to one (render_order reads them all).
+_WRITTEN_WITH = ("lines", "events", "proposals", "payments", "refunds", "transactions", "shipments")
+
+
+def order_as_written(order: Order, *, lines: list, events: list, policy_version) -> Order:
+    """An order this request has just created with `lines` and `events`, ready for render_order and the
+    order emails without reading it back: nothing else refers to it yet (no proposal, payment, refund,
+    transaction or shipment). `policy_version` may leave its document deferred."""
+    for instance in (order, *lines, *events):
+        _as_stored(instance)
+    order.policy_version = policy_version
+    order.as_written = True
+    written = {"lines": lines, "events": events}
+    order._prefetched_objects_cache = {}
+    for name in _WRITTEN_WITH:
+        queryset = getattr(order, name).all()
+        queryset._result_cache = list(written.get(name, []))  # as prefetch_related leaves it
+        queryset._prefetch_done = True
+        order._prefetched_objects_cache[name] = queryset
+    return order
+
+
+def _as_stored(instance) -> None:
+    """Decimals with the places their column keeps, as a read would return them ("0.00", not "0")."""
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, DecimalField):
+            value = getattr(instance, field.attname)
+            if isinstance(value, Decimal | int):  # a default of 0 is an int
+                places = Decimal(1).scaleb(-field.decimal_places)
+                setattr(instance, field.attname, Decimal(value).quantize(places))
+
+
 def order_timeline(order: Order, *, staff: bool = False) -> list[OrderEvent]:
     """The buyer's timeline (what they are told), or the full audit trail for staff."""
+    if "events" in getattr(order, "_prefetched_objects_cache", {}):
+        found = sorted(order.events.all(), key=lambda e: (e.created_at, e.id))
+        return [e for e in found if staff or e.buyer_visible]
     events = order.events.select_related("actor").order_by("created_at", "id")
     if not staff:
         events = events.filter(buyer_visible=True)

@@ -198,7 +198,10 @@ def items_for_skus(rows: list[tuple[str, int]]) -> list[Item]:
 
 
 def shipments_for_order(order: Order) -> list[Shipment]:
-    """The order's parcels, oldest first, with their lines and tracking events (three queries)."""
+    """The order's parcels, oldest first, with their lines and tracking events (three queries; none when
+    the order came with them prefetched)."""
+    if "shipments" in getattr(order, "_prefetched_objects_cache", {}):
+        return list(order.shipments.all())
     return list(
         Shipment.objects.filter(order=order)
         .select_related("carrier", "service", "shipped_by")

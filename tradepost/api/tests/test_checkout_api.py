@@ -133,3 +133,18 @@ def test_the_total_the_buyer_saw_is_checked(client, ready):
 def test_checkout_needs_a_member(client, ready):
     assert_problem(post(client, "/checkout/preview", {}), 401)
     assert_problem(post(client, "/checkout", order_body(ready), HTTP_IDEMPOTENCY_KEY="k"), 401)
+
+
+@pytest.mark.parametrize("method", ["paypal", "wire_transfer", "western_union"])
+def test_the_placed_order_is_answered_as_it_is_read_back_later(
+    client, ready, django_assert_max_num_queries, method
+):
+    # The 201 is built from what the request wrote, without reading it back; it must say exactly what
+    # reading the order says (decimal places, times, lines, timeline, payment instructions).
+    with django_assert_max_num_queries(30):
+        placed = place(client, ready, payment_method=method)
+    assert placed.status_code == 201, placed.content
+    read = client.get(API + f"/orders/{placed.json()['number']}", **ready["auth"])
+    again = place(client, ready, payment_method=method)
+    assert placed.json() == read.json() == again.json()
+    assert placed.json()["timeline"][0]["kind"] == "placed"
