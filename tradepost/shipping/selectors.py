@@ -74,19 +74,22 @@ def shipping_quote(
     country = (country or "").upper()
     if not country:
         return ShippingQuote(country, parcel, [], incoterm, "Choose a shipping address first.")
-    # One query: every rate band of the destination's zone, with its service and carrier.
+    # Two queries: every rate band of the destination's zone as plain values (a zone has dozens), then
+    # the few services they belong to, with their carriers.
     named = {name.casefold() for name in policy.shipping.carriers}
-    services: dict[int, CarrierService] = {}
     bands: dict[int, list[tuple[int, Decimal]]] = {}
     rows = Rate.objects.filter(
         zone__countries__country=country, service__active=True, service__carrier__active=True
-    ).select_related("service__carrier")
-    for rate in rows:
-        service = rate.service
-        if named and not {service.carrier.name.casefold(), service.carrier.code.casefold()} & named:
-            continue
-        services.setdefault(service.pk, service)
-        bands.setdefault(service.pk, []).append((rate.max_weight_grams, rate.price))
+    ).values_list("service_id", "max_weight_grams", "price")
+    for service_id, max_weight_grams, price in rows:
+        bands.setdefault(service_id, []).append((max_weight_grams, price))
+    services: dict[int, CarrierService] = {}
+    if bands:
+        for service in CarrierService.objects.filter(pk__in=bands).select_related("carrier"):
+            if named and not {service.carrier.name.casefold(), service.carrier.code.casefold()} & named:
+                del bands[service.pk]
+                continue
+            services[service.pk] = service
     priced: list[tuple[CarrierService, int, Decimal]] = []
     for service in sorted(
         services.values(), key=lambda s: (s.carrier.name, s.transit_min_working_days, s.name)
