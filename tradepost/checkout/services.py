@@ -305,6 +305,9 @@ def checkout_place(
     are written with the policy version in force, and the cart is emptied. The same idempotency key
     returns the order it placed the first time, never a second one; safe to retry. When
     `expected_total` (what the buyer was shown) no longer matches, nothing is placed.
+
+    A new order comes back as written (orders.selectors.order_as_written, its relations filled from what
+    was just created): read it again before relying on its relations after a further change.
     """
     key = clean_idempotency_key(idempotency_key)
     expected_total = _clean_expected_total(expected_total)
