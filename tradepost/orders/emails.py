@@ -45,11 +45,13 @@ def _membership(order):
 
 def _order_email(order_id: int, kind: str, message: str, shipment: str, *, order=None):
     """Render one order email into the outbox; None when the order or kind is unknown. An order this
-    request has just written (orders.selectors.order_as_written) is used as it is; any other is read
-    again, so the email shows what was committed."""
+    request has just written (orders.selectors.order_as_written) is used as it is, for its first email
+    only; any other is read again, so the email shows what was committed."""
     from tradepost.orders.models import Order
 
-    if order is None or not getattr(order, "as_written", False):
+    if order is not None and getattr(order, "as_written", False):
+        order.as_written = False  # a later change may leave the instance behind the database
+    else:
         order = (
             Order.objects.select_related("user", "policy_version")
             .prefetch_related("lines")

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tradepost.orders import services as order_services
 from tradepost.orders.emails import order_email_queue
@@ -186,3 +188,21 @@ def test_a_shipped_email_without_a_parcel_to_show_still_goes_out_with_its_messag
     with django_capture_on_commit_callbacks(execute=True):
         order_email_queue(order=order, kind="delivered")
     assert f"Your order {order.number} has been delivered." in mail.outbox[-1].body
+
+
+def test_only_the_first_email_of_a_just_placed_order_skips_reading_it(
+    buyer, django_capture_on_commit_callbacks
+):
+    shop()
+    with CaptureQueriesContext(connection) as placing, django_capture_on_commit_callbacks(execute=True):
+        order = place(buyer)
+    [placed] = sent("received")
+    assert "LM317T" in placed.body and order.as_written is False
+    after_insert = [q["sql"] for q in placing.captured_queries if q["sql"].startswith("SELECT")][-3:]
+    assert not any('FROM "orders_order"' in sql for sql in after_insert)  # the email read nothing back
+    # The instance placing returned is behind the database once anything changes: later emails read it.
+    with CaptureQueriesContext(connection) as holding, django_capture_on_commit_callbacks(execute=True):
+        order_email_queue(order=order, kind="on_hold", message="Checking the address")
+    [held] = sent("on hold")
+    assert "Checking the address" in held.body
+    assert any('FROM "orders_order"' in q["sql"] for q in holding.captured_queries)
