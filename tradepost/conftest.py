@@ -27,8 +27,6 @@ def _no_word_statistics():
     from tradepost.catalog.search import postgres
 
     postgres._shares.update(read_at=time.monotonic(), values=postgres.no_statistics())
-    yield
-    postgres._shares.update(read_at=time.monotonic(), values=postgres.no_statistics())
 
 
 def make_user(email: str = "buyer@example.com", *, accepted: bool = True, **fields) -> User:

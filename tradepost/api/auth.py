@@ -34,9 +34,9 @@ class _AcceptedMixin:
 
 def _accepted(request, user, *, via_token: bool) -> bool:
     # Token clients carry no session, so ask the database instead of the session marker.
-    if via_token and hasattr(user, "accepted_current_agreement"):
+    if via_token:
         return user.accepted_current_agreement  # asked by token_authenticate in the same statement
-    if via_token or not hasattr(request, "session"):
+    if not hasattr(request, "session"):
         return agreement_pending_for(user) is None
     return user_accepted_current(request)
 

@@ -335,7 +335,7 @@ def checkout_place(
         if existing is None:
             raise
         return existing, False
-    order_email_queue(order=order, kind="placed")
+    order_email_queue(order=order, kind="placed", written=True)
     return order, True
 
 

@@ -16,16 +16,12 @@ logger = logging.getLogger(__name__)
 
 def warm_up() -> None:
     get_resolver().url_patterns  # noqa: B018 - imports the URLconf, every view and API schema with it
-    from tradepost.policies.schema import _known_timezones, _supported_countries
-
-    _supported_countries()
-    _known_timezones()
     _warm_policy()
 
 
 def _warm_policy() -> None:
-    """Parse the active policy into this process's cache; a database that is not there yet (or not
-    migrated) only means the first request does it."""
+    """Parse the active policy into this process's cache (validating it lists the holiday calendars and
+    time zones); a database that is not there yet (or not migrated) only means the first request does it."""
     from tradepost.policies.selectors import policy_active
 
     try:

@@ -43,15 +43,14 @@ def _membership(order):
     return Membership.objects.filter(order=order).first()
 
 
-def _order_email(order_id: int, kind: str, message: str, shipment: str, *, order=None):
-    """Render one order email into the outbox; None when the order or kind is unknown. An order this
-    request has just written (orders.selectors.order_as_written) is used as it is, for its first email
-    only; any other is read again, so the email shows what was committed."""
+def _order_email(order_id: int, kind: str, message: str, shipment: str, *, written=None):
+    """Render one order email into the outbox; None when the order or kind is unknown. The order is read
+    again, so the email shows what was committed, unless the caller hands over `written`: an order its
+    request has just created (orders.selectors.order_as_written)."""
     from tradepost.orders.models import Order
 
-    if order is not None and getattr(order, "as_written", False):
-        order.as_written = False  # a later change may leave the instance behind the database
-    else:
+    order = written
+    if order is None:
         order = (
             Order.objects.select_related("user", "policy_version")
             .prefetch_related("lines")
@@ -83,8 +82,13 @@ def _order_email(order_id: int, kind: str, message: str, shipment: str, *, order
     )
 
 
-def order_email_queue(*, order, kind: str, message: str = "", shipment: str = "") -> None:
+def order_email_queue(
+    *, order, kind: str, message: str = "", shipment: str = "", written: bool = False
+) -> None:
     """Record the email in the outbox in the caller's transaction; it is sent after commit (through
     Celery when a broker is configured). A mail server that is down is recorded on the outbox row and
-    retried, never turned into an error for a buyer whose order has already been committed."""
-    _order_email(order.pk, kind, message, shipment, order=order)
+    retried, never turned into an error for a buyer whose order has already been committed.
+
+    `written`: `order` is what this request has just created (orders.selectors.order_as_written), so it
+    is rendered as it is instead of being read again."""
+    _order_email(order.pk, kind, message, shipment, written=order if written else None)

@@ -57,7 +57,6 @@ def order_as_written(order: Order, *, lines: list, events: list, policy_version)
     for instance in (order, *lines, *events):
         _as_stored(instance)
     order.policy_version = policy_version
-    order.as_written = True
     written = {"lines": lines, "events": events}
     order._prefetched_objects_cache = {}
     for name in _WRITTEN_WITH:

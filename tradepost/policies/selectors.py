@@ -89,13 +89,13 @@ _ACTIVE_FIELDS = ("id", "number", "digest", "preset", "created_at")
 def policy_version_row(active: ActivePolicy) -> PolicyVersion:
     """The active version's row as read by policy_active, without a query; the rest (the document...)
     is deferred and read only if asked for."""
-    known = dict(
-        zip(
-            _ACTIVE_FIELDS,
-            (active.version_id, active.version, active.digest, active.preset, active.activated_at),
-            strict=True,
-        )
-    )
+    known = {
+        "id": active.version_id,
+        "number": active.version,
+        "digest": active.digest,
+        "preset": active.preset,
+        "created_at": active.activated_at,
+    }
     names = [f.attname for f in PolicyVersion._meta.concrete_fields if f.attname in known]  # model order
     return PolicyVersion.from_db(connection.alias, names, [known[name] for name in names])
 
