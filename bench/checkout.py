@@ -96,9 +96,9 @@ class Api:
 def buyer_flow(base: str, buyer: dict, plan: dict, n: int, out: dict) -> None:
     api = Api(base, buyer["token"])
     products = plan["products"]
+    api.call("DELETE", "/cart")
     for i in range(ORDERS_PER_BUYER):
         sku = products[(n * 7 + i) % len(products)]
-        api.call("DELETE", "/cart")
         api.call("PUT", f"/cart/lines/{sku}", {"quantity": 3})
         wants_scarce = i % 5 == 0
         if wants_scarce:
@@ -119,10 +119,12 @@ def buyer_flow(base: str, buyer: dict, plan: dict, n: int, out: dict) -> None:
             if i % 10 == 0:  # a retried submit must return the same order
                 again_status, again = api.call("POST", "/checkout", body, {"Idempotency-Key": key})
                 out["retries"].append((again_status, again.get("number") == order["number"]))
-        elif status in (409, 422) and wants_scarce:  # sold out between adding it and placing
+            continue  # placing consumed the cart
+        if status in (409, 422) and wants_scarce:  # sold out between adding it and placing
             out["sold_out"] += 1
         else:
             out["errors"].append((status, str(order)[:200]))
+        api.call("DELETE", "/cart")  # start the next order afresh, as a buyer would after a refusal
 
 
 def queries_per_step(plan: dict) -> dict:
@@ -274,8 +276,9 @@ def report(results: list[dict]) -> str:
         f"Machine: {common.machine_info()}.",
         "",
         f"{BUYERS} concurrent buyers, each placing {ORDERS_PER_BUYER} orders through the REST API "
-        "(empty cart, add a line, review, place with an `Idempotency-Key`; every fifth order also wants one "
-        f"unit of a part with only {SCARCE_STOCK} in stock; every tenth order is submitted twice), against "
+        "(add a line, review, place with an `Idempotency-Key`; every fifth order also wants one "
+        f"unit of a part with only {SCARCE_STOCK} in stock; every tenth order is submitted twice; placing "
+        "consumes the cart, so a buyer empties it only after a refused order), against "
         f"gunicorn with {WORKERS} sync workers (2 x cores + 1). Emails are rendered in-process (no "
         "`REDIS_URL`; `BENCH_REDIS_URL=redis://… make bench-checkout` sends them to a Celery worker "
         "instead). The load generator runs on the same machine.",

@@ -3,12 +3,13 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch
-
 from tradepost.cart.models import Cart, CartLine
 from tradepost.catalog.calculations import quantity_problem, unit_price_for
 from tradepost.catalog.models import PriceBreak, Product
+from tradepost.core.prepared import Prepared
 from tradepost.pricing.calculations import PricedLine, price_line
+
+Breaks = list[tuple[int, Decimal]]  # (minimum quantity, unit price), ascending
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,10 @@ class CartView:
         return sum(line.quantity for line in self.lines)
 
 
-def line_problem(product: Product, quantity: int) -> str | None:
+def line_problem(product: Product, quantity: int, breaks: Breaks) -> str | None:
+    """Why `quantity` of the product can't be ordered (status, MOQ, multiple, stock, price), or None."""
     if not product.is_buyable:
         return "This product is not for sale any more."
-    breaks = [(b.min_quantity, b.unit_price) for b in product.price_breaks.all()]
     problem = quantity_problem(
         quantity, moq=product.moq, order_multiple=product.order_multiple, stock=product.stock
     )
@@ -63,20 +64,42 @@ def line_problem(product: Product, quantity: int) -> str | None:
     return None
 
 
-def cart_lines_query():
-    return CartLine.objects.select_related("product__manufacturer", "product__category").prefetch_related(
-        Prefetch("product__price_breaks", queryset=PriceBreak.objects.order_by("min_quantity"))
-    )
+# Every cart page, cart API call, checkout review and placed order reads these: prepared (core/prepared.py).
+_cart_lines = Prepared(
+    lambda cart_id: CartLine.objects.filter(cart_id=cart_id).select_related(
+        "product__manufacturer", "product__category"
+    ),
+    cart_id=-1,
+)
+_breaks_of = Prepared(
+    lambda product_ids: (
+        PriceBreak.objects.filter(product_id__in=product_ids)
+        .order_by("product_id", "min_quantity")
+        .values_list("product_id", "min_quantity", "unit_price")
+    ),
+    product_ids=[],
+)
+
+
+def price_breaks(product_ids: list[int]) -> dict[int, Breaks]:
+    """Each product's price breaks, ascending by quantity; one query."""
+    found: dict[int, Breaks] = {pk: [] for pk in product_ids}
+    if product_ids:
+        for product_id, min_quantity, unit_price in _breaks_of.all(product_ids=sorted(set(product_ids))):
+            found[product_id].append((min_quantity, unit_price))
+    return found
 
 
 def cart_view(cart: Cart | None) -> CartView:
     """The cart with prices from the current price breaks; 2 queries whatever the number of lines."""
     if cart is None or cart.pk is None:
         return CartView(cart=None, lines=())
+    lines = _cart_lines.all(cart_id=cart.pk)
+    breaks_by_product = price_breaks([line.product_id for line in lines])
     views = []
-    for line in cart_lines_query().filter(cart=cart):
+    for line in lines:
         product = line.product
-        breaks = [(b.min_quantity, b.unit_price) for b in product.price_breaks.all()]
+        breaks = breaks_by_product[product.pk]
         unit = unit_price_for(breaks, line.quantity)
         total = price_line(key=product.sku, quantity=line.quantity, unit_price=unit).total if unit else None
         views.append(
@@ -86,7 +109,7 @@ def cart_view(cart: Cart | None) -> CartView:
                 quantity=line.quantity,
                 unit_price=unit,
                 total=total,
-                problem=line_problem(product, line.quantity),
+                problem=line_problem(product, line.quantity, breaks),
             )
         )
     return CartView(cart=cart, lines=tuple(views))

@@ -6,18 +6,28 @@ import uuid
 from django.db import IntegrityError, transaction
 
 from tradepost.cart.models import Cart, CartLine
-from tradepost.cart.selectors import line_problem
+from tradepost.cart.selectors import Breaks, line_problem, price_breaks
 from tradepost.catalog.models import Product
 from tradepost.core.exceptions import NotFound, ValidationFailed
+from tradepost.core.prepared import Prepared
 
 MAX_LINES = 200
 MAX_QUANTITY = 10_000_000
 
 
+# Every cart and checkout request reads these: prepared (core/prepared.py).
+_cart_of_user = Prepared(lambda user_id: Cart.objects.filter(user_id=user_id).order_by("pk")[:1], user_id=-1)
+_product_by_sku = Prepared(lambda sku: Product.objects.filter(sku=sku).order_by("pk")[:1], sku="<sku>")
+_locked_cart = Prepared(
+    lambda cart_id: Cart.objects.select_for_update().filter(pk=cart_id).order_by("pk")[:1], cart_id=-1
+)
+_lines_of_cart = Prepared(lambda cart_id: CartLine.objects.filter(cart_id=cart_id), cart_id=-1)
+
+
 def cart_for(*, user=None, token: str | uuid.UUID | None = None, create: bool = False) -> Cart | None:
     """The signed-in user's cart, else the anonymous cart with `token`; created when asked."""
     if user is not None and user.is_authenticated:
-        cart = Cart.objects.filter(user=user).first()
+        cart = _cart_of_user.first(user_id=user.pk)
         if cart is None and create:
             try:
                 with transaction.atomic():
@@ -36,25 +46,22 @@ def cart_for(*, user=None, token: str | uuid.UUID | None = None, create: bool = 
     return cart
 
 
-def _product(sku: str) -> Product:
-    product = (
-        Product.objects.filter(sku=sku).prefetch_related("price_breaks").first()
-        if isinstance(sku, str)
-        else None
-    )
+def _product(sku: str) -> tuple[Product, Breaks]:
+    """The product and its price breaks (two queries)."""
+    product = _product_by_sku.first(sku=sku) if isinstance(sku, str) else None
     if product is None:
         raise NotFound(f"No product with SKU {sku!r}.", code="product_not_found", field="sku")
-    return product
+    return product, price_breaks([product.pk])[product.pk]
 
 
-def _checked_quantity(product: Product, quantity) -> int:
+def _checked_quantity(product: Product, breaks: Breaks, quantity) -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int):
         raise ValidationFailed("Quantity must be a whole number.", field="quantity", code="invalid_quantity")
     if quantity > MAX_QUANTITY:
         raise ValidationFailed(
             f"At most {MAX_QUANTITY:,} per line.", field="quantity", code="invalid_quantity"
         )
-    problem = line_problem(product, quantity)
+    problem = line_problem(product, quantity, breaks)
     if problem:
         raise ValidationFailed(problem, field="quantity", code="invalid_quantity")
     return quantity
@@ -62,7 +69,7 @@ def _checked_quantity(product: Product, quantity) -> int:
 
 def _lock_cart(cart: Cart) -> None:
     """Serialize changes to one cart (SELECT ... FOR UPDATE on its row), so two clicks can't race."""
-    Cart.objects.select_for_update().filter(pk=cart.pk).first()
+    _locked_cart.all(cart_id=cart.pk)
 
 
 def cart_line_set(*, cart: Cart, sku: str, quantity: int, add: bool = False) -> CartLine:
@@ -70,21 +77,22 @@ def cart_line_set(*, cart: Cart, sku: str, quantity: int, add: bool = False) -> 
 
     Locks the cart row; safe to call from parallel requests.
     """
-    product = _product(sku)
+    product, breaks = _product(sku)
     if add:
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
             raise ValidationFailed(
                 "Quantity must be a whole number of at least 1.", field="quantity", code="invalid_quantity"
             )
     else:
-        quantity = _checked_quantity(product, quantity)
+        quantity = _checked_quantity(product, breaks, quantity)
     with transaction.atomic():
         _lock_cart(cart)
-        line = CartLine.objects.filter(cart=cart, product=product).first()
+        lines = _lines_of_cart.all(cart_id=cart.pk)  # the cart's lines: the product's, and how many
+        line = next((one for one in lines if one.product_id == product.pk), None)
         if add:
-            quantity = _checked_quantity(product, (line.quantity if line else 0) + quantity)
+            quantity = _checked_quantity(product, breaks, (line.quantity if line else 0) + quantity)
         if line is None:
-            if CartLine.objects.filter(cart=cart).count() >= MAX_LINES:
+            if len(lines) >= MAX_LINES:
                 raise ValidationFailed(
                     f"A cart holds at most {MAX_LINES} lines.", field="sku", code="cart_full"
                 )

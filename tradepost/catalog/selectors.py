@@ -27,6 +27,7 @@ from tradepost.catalog.models import (
     SpecAttribute,
 )
 from tradepost.core.exceptions import NotFound, ValidationFailed
+from tradepost.core.prepared import Prepared
 
 SORTS = {
     "part": ("mpn_normalized", "id"),
@@ -143,12 +144,16 @@ def _ancestor_ids(category: Category) -> list[int]:
     return [int(part) for part in category.path.strip("/").split("/")[:-1] if part]
 
 
+# Every placed order reads its lines' categories (warranty classes): prepared (core/prepared.py).
+_categories = Prepared(lambda ids: Category.objects.filter(pk__in=ids), ids=[])
+
+
 def category_ancestors(category: Category) -> list[Category]:
     """The category's ancestors from the root down, in one query."""
     ids = _ancestor_ids(category)
     if not ids:
         return []
-    by_id = {c.pk: c for c in Category.objects.filter(pk__in=ids)}
+    by_id = {c.pk: c for c in _categories.all(ids=sorted(set(ids)))}
     return [by_id[i] for i in ids if i in by_id]
 
 

@@ -17,6 +17,7 @@ from tradepost.catalog.freshness import catalog_changed
 from tradepost.catalog.models import Product, ProductStatus
 from tradepost.catalog.selectors import category_ancestors, effective_warranty_class
 from tradepost.core.exceptions import Conflict, FieldError, NotFound, ValidationFailed
+from tradepost.core.prepared import Prepared
 from tradepost.memberships.selectors import is_member
 from tradepost.orders.emails import order_email_queue
 from tradepost.orders.events import order_event_record
@@ -286,6 +287,14 @@ def _order_create(
     )
 
 
+# Asked first by every submit, a retry or not: prepared (core/prepared.py).
+_order_by_key = Prepared(
+    lambda user_id, key: Order.objects.filter(user_id=user_id, idempotency_key=key).order_by("pk")[:1],
+    user_id=-1,
+    key="<idempotency key>",
+)
+
+
 def checkout_place(
     *,
     user,
@@ -311,7 +320,7 @@ def checkout_place(
     """
     key = clean_idempotency_key(idempotency_key)
     expected_total = _clean_expected_total(expected_total)
-    existing = Order.objects.filter(user=user, idempotency_key=key).first()
+    existing = _order_by_key.first(user_id=user.pk, key=key)
     if existing is not None:
         return existing, False
     remark = _clean_remark(remark)

@@ -1,12 +1,13 @@
 """Membership reads shared by the storefront, the API, checkout, coupons and the desk."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Q
 from django.utils import timezone
 
 from tradepost.core.exceptions import NotFound
+from tradepost.core.prepared import Prepared
 from tradepost.memberships.calculations import CancellationRefund, cancellation_refund
 from tradepost.memberships.models import Membership, Plan
 
@@ -17,11 +18,23 @@ def _current(user, now: datetime):
     )
 
 
+# Every placed order asks it: prepared (core/prepared.py).
+_running = Prepared(
+    lambda user_id, started_by, ends_after: Membership.objects.filter(
+        user_id=user_id, status=Membership.Status.ACTIVE, starts_at__lte=started_by, ends_at__gt=ends_after
+    ).values_list("pk")[:1],
+    user_id=-1,
+    started_by=datetime(1901, 1, 1, tzinfo=UTC),
+    ends_after=datetime(1902, 2, 2, tzinfo=UTC),
+)
+
+
 def is_member(*, user, now: datetime | None = None) -> bool:
     """Whether the user has a paid membership running now (anonymous users never do)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return _current(user, now or timezone.now()).exists()
+    now = now or timezone.now()
+    return bool(_running.all(user_id=user.pk, started_by=now, ends_after=now))
 
 
 def membership_current(*, user, now: datetime | None = None) -> Membership | None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from tradepost.cart.services import MAX_QUANTITY
 from tradepost.catalog.models import Product, ProductStatus
 from tradepost.core.exceptions import FieldError, NotFound, ValidationFailed
+from tradepost.core.prepared import Prepared
 from tradepost.orders.models import Order, OrderStatus
 from tradepost.policies.schema import StorePolicy
 from tradepost.policies.selectors import store_calendar
@@ -54,6 +55,19 @@ class ShippingQuote:
         return next((option for option in self.options if option.code == code), None)
 
 
+# Every checkout review and placed order quotes shipping: prepared (core/prepared.py).
+_rate_bands = Prepared(
+    lambda country: Rate.objects.filter(
+        zone__countries__country=country, service__active=True, service__carrier__active=True
+    ).values_list("service_id", "max_weight_grams", "price"),
+    country="<country>",
+)
+_services = Prepared(
+    lambda ids: CarrierService.objects.filter(pk__in=ids).select_related("carrier"),
+    ids=[],
+)
+
+
 def services_active() -> list[CarrierService]:
     """Every service staff can ship with: active, of an active carrier."""
     return list(CarrierService.objects.filter(active=True, carrier__active=True).select_related("carrier"))
@@ -78,14 +92,11 @@ def shipping_quote(
     # the few services they belong to, with their carriers.
     named = {name.casefold() for name in policy.shipping.carriers}
     bands: dict[int, list[tuple[int, Decimal]]] = {}
-    rows = Rate.objects.filter(
-        zone__countries__country=country, service__active=True, service__carrier__active=True
-    ).values_list("service_id", "max_weight_grams", "price")
-    for service_id, max_weight_grams, price in rows:
+    for service_id, max_weight_grams, price in _rate_bands.all(country=country):
         bands.setdefault(service_id, []).append((max_weight_grams, price))
     services: dict[int, CarrierService] = {}
     if bands:
-        for service in CarrierService.objects.filter(pk__in=bands).select_related("carrier"):
+        for service in _services.all(ids=sorted(bands)):
             if named and not {service.carrier.name.casefold(), service.carrier.code.casefold()} & named:
                 del bands[service.pk]
                 continue
