@@ -338,13 +338,15 @@ def checkout_place(
                 product_coupon_id=product_coupon_id,
                 shipping_coupon_id=shipping_coupon_id,
             )
+            # In the order's transaction: the order and its email are recorded together, and the email
+            # is sent once they are committed.
+            order_email_queue(order=order, kind="placed", written=True)
     except IntegrityError:
         # The same key committed meanwhile (a double click racing itself): that order is the answer.
-        existing = Order.objects.filter(user=user, idempotency_key=key).first()
+        existing = _order_by_key.first(user_id=user.pk, key=key)
         if existing is None:
             raise
         return existing, False
-    order_email_queue(order=order, kind="placed", written=True)
     return order, True
 
 

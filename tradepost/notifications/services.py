@@ -64,6 +64,7 @@ def notify(
     private_text = render_to_string(f"{template}.txt", {**context, **private}) if private else ""
     private_html = render_to_string(f"{template}.html", {**context, **private}) if private else ""
     subject = " ".join(subject.split())[:SUBJECT_LIMIT]
+    now = timezone.now()
     row = Notification.objects.create(
         recipient=user,
         to_email=to_email,
@@ -75,7 +76,10 @@ def notify(
         private_text=private_text,
         private_html=private_html,
         link=link[:500],
-        created_at=timezone.now(),
+        created_at=now,
+        # Sent by this process right after commit (no broker): leased to it from the start, so no sweep
+        # takes it meanwhile and the sender need not claim it again (_claim).
+        next_attempt_at=now + LEASE if settings.CELERY_TASK_ALWAYS_EAGER else None,
     )
     transaction.on_commit(lambda: _queue(row.pk, row=row), robust=True)
     return row
@@ -94,7 +98,11 @@ def _queue(notification_id: int, *, row: Notification | None = None) -> None:
 def _claim(notification_id: int, now, row: Notification | None = None) -> Notification | None:
     """Take the row if it is queued and due: a conditional UPDATE, so only one sender wins it.
 
-    `row`: the caller's copy, fresh from the insert, so it need not be read again."""
+    `row`: the caller's copy, fresh from the insert, so it need not be read again; while the lease `notify`
+    took for this process runs, the row is this process's already."""
+    leased = row is not None and row.attempts == 0 and row.next_attempt_at is not None
+    if leased and now < row.next_attempt_at:
+        return row
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     claimed = Notification.objects.filter(due, pk=notification_id, state=NotificationState.QUEUED).update(
         next_attempt_at=now + LEASE

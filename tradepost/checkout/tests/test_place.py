@@ -147,6 +147,28 @@ def test_placed_email_goes_out_after_commit(buyer, django_capture_on_commit_call
     assert mail.outbox[0].alternatives and order.number in mail.outbox[0].body
 
 
+def test_the_order_and_its_placed_email_are_recorded_in_one_transaction(buyer, monkeypatch):
+    from tradepost.checkout import services
+    from tradepost.notifications.models import Notification
+
+    shop()
+    stock = Product.objects.get(sku="TI-LM317T").stock
+
+    def broken(**kwargs):
+        raise RuntimeError("the outbox is unwritable")
+
+    monkeypatch.setattr(services, "order_email_queue", broken)
+    with pytest.raises(RuntimeError):
+        place(buyer)
+    # Nothing half-written: no order, stock back, the cart kept, no email.
+    assert not Order.objects.exists() and not Notification.objects.exists()
+    assert Product.objects.get(sku="TI-LM317T").stock == stock
+    assert cart_for(user=buyer).lines.exists()
+    monkeypatch.undo()
+    order = place(buyer)
+    assert order.number in Notification.objects.get(kind="orders.placed").subject
+
+
 def test_a_mail_server_that_is_down_does_not_fail_a_committed_order(buyer, settings, caplog):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens there

@@ -4,9 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from tradepost.conftest import make_user
+from tradepost.notifications import services
 from tradepost.notifications.models import Notification, NotificationState
 from tradepost.notifications.services import (
     notification_deliver,
@@ -124,3 +126,28 @@ def test_a_private_value_is_sent_but_kept_only_until_delivery(smtp):
     row.refresh_from_db()
     assert row.state == NotificationState.SENT and (row.private_text, row.private_html) == ("", "")
     assert "secret-token-123" in smtp.messages[0].get_body(("plain",)).get_content()
+
+
+def test_sent_in_process_the_row_is_leased_from_the_insert_so_one_update_sends_it(smtp):
+    buyer = make_user()
+    with time_machine.travel(START, tick=False), CaptureQueriesContext(connection) as ctx:
+        row = _send(buyer)
+    # The insert, then one UPDATE to "sent": no claim, the row was this process's from the start.
+    writes = [q["sql"].split()[0] for q in ctx.captured_queries]
+    assert [w for w in writes if w in ("INSERT", "UPDATE")] == ["INSERT", "UPDATE"]
+    row.refresh_from_db()
+    assert row.state == NotificationState.SENT and len(smtp.messages) == 1
+
+
+def test_a_leased_row_whose_sender_died_is_sent_by_the_sweep_once_the_lease_runs_out(smtp, monkeypatch):
+    buyer = make_user()
+    with time_machine.travel(START, tick=False):
+        monkeypatch.setattr(services, "_queue", lambda *args, **kwargs: None)  # dies before sending
+        row = _send(buyer)
+        monkeypatch.undo()
+        row.refresh_from_db()
+        assert row.state == NotificationState.QUEUED and row.next_attempt_at == START + services.LEASE
+        assert notifications_send_due() == 0  # leased: a sweep leaves it to its sender
+    with time_machine.travel(START + services.LEASE, tick=False):
+        assert notifications_send_due() == 1
+    assert len(smtp.messages) == 1
