@@ -59,6 +59,9 @@ class Prepared:
         self._plans: dict[tuple, _Plan] = {}
 
     def all(self, **values: Value) -> list:
+        # A str subclass (SafeString, a TextChoices member) binds as the plain text it is; str(v) would
+        # return a SafeString itself.
+        values = {k: str.__str__(v) if isinstance(v, str) else v for k, v in values.items()}
         plan = self._plan(values)
         connection = connections[plan.alias]
         if plan.locks and connection.get_autocommit():

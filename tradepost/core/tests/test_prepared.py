@@ -113,6 +113,13 @@ def test_an_example_the_query_repeats_or_transforms_is_refused_when_compiled(car
         transformed.all(sku="LM317")
 
 
+def test_a_str_subclass_binds_as_its_text(cart):
+    from django.utils.safestring import mark_safe
+
+    by_sku = Prepared(lambda sku: Product.objects.filter(sku=sku), sku="<sku>")
+    assert [p.sku for p in by_sku.all(sku=mark_safe("TI-LM317T"))] == ["TI-LM317T"]
+
+
 def test_values_of_the_wrong_kind_are_refused_before_any_query(cart):
     with CaptureQueriesContext(connection) as ctx:
         with pytest.raises(TypeError, match="cart_id: expected int, got str"):
