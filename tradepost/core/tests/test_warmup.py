@@ -19,3 +19,24 @@ def test_warm_up_parses_the_active_policy_and_leaves_no_connection_open(monkeypa
     warm_up()
     assert list(selectors._PARSED) == [version.digest]
     assert connection.connection is None  # under gunicorn --preload, forked workers must not share it
+
+
+@pytest.mark.django_db
+def test_warm_up_fills_the_reverse_lookup_tables_of_every_namespace(monkeypatch):
+    from django.urls import clear_url_caches, reverse
+    from django.urls.resolvers import URLResolver
+
+    clear_url_caches()
+    warm_up()
+    populated = []
+    original = URLResolver._populate
+
+    def spy(self):
+        populated.append(self)
+        original(self)
+
+    monkeypatch.setattr(URLResolver, "_populate", spy)
+    assert reverse("storefront:order_detail", args=["TP-1"]).endswith("/TP-1/")
+    reverse("api:openapi-json")
+    reverse("admin:index")
+    assert populated == []  # nothing left to build when the first email links to a page
