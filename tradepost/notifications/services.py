@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from tradepost.core.background import after_response
 from tradepost.core.exceptions import ValidationFailed
 from tradepost.notifications.models import Notification, NotificationState
 
@@ -86,9 +87,10 @@ def notify(
 
 
 def _queue(notification_id: int, *, row: Notification | None = None) -> None:
-    """Send through Celery when a broker is set; without one, now, in-process, with the row in hand."""
+    """Send through Celery when a broker is set; without one, in-process with the row in hand, once the
+    response has gone to the client (core.background.after_response)."""
     if settings.CELERY_TASK_ALWAYS_EAGER and row is not None:
-        notification_deliver(notification_id=notification_id, row=row)
+        after_response(lambda: notification_deliver(notification_id=notification_id, row=row))
         return
     from tradepost.notifications.tasks import deliver_notification
 

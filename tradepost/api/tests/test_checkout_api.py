@@ -148,3 +148,29 @@ def test_the_placed_order_is_answered_as_it_is_read_back_later(
     again = place(client, ready, payment_method=method)
     assert placed.json() == read.json() == again.json()
     assert placed.json()["timeline"][0]["kind"] == "placed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_placed_email_is_sent_after_the_response(client, ready, monkeypatch):
+    from django.core import mail
+
+    from tradepost.api import orders as api_orders
+    from tradepost.notifications import services as notifications
+
+    happened = []
+    render, deliver = api_orders.render_order, notifications.notification_deliver
+
+    def rendering(*args, **kwargs):
+        happened.append("response")
+        return render(*args, **kwargs)
+
+    def delivering(**kwargs):
+        happened.append("email")
+        return deliver(**kwargs)
+
+    monkeypatch.setattr(api_orders, "render_order", rendering)
+    monkeypatch.setattr(notifications, "notification_deliver", delivering)
+    response = place(client, ready)
+    assert response.status_code == 201
+    assert happened == ["response", "email"]  # the buyer had the 201 before the email went out
+    assert len(mail.outbox) == 1 and response.json()["number"] in mail.outbox[0].subject
