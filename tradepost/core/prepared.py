@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.transaction import TransactionManagementError
 
@@ -45,8 +45,9 @@ class _Plan:
 
 
 class Prepared:
-    """A queryset built by `build(**values)`, compiled on first use per database vendor (and per length of
-    each list value), run with new values by `all(**values)` / `first(**values)`."""
+    """A queryset built by `build(**values)`, compiled on first use (once per length of each list value),
+    run with new values by `all(**values)` / `first(**values)`. A process serves one database, so the SQL
+    compiled for it is kept on the instance."""
 
     def __init__(self, build: Callable[..., QuerySet], **examples: int | str | datetime | list[int]):
         for name, example in examples.items():
@@ -84,8 +85,6 @@ class Prepared:
                 populator.populate(row, obj)
             objects.append(obj)
         if plan.prefetch and objects:
-            from django.db.models import prefetch_related_objects
-
             prefetch_related_objects(objects, *plan.prefetch)
         return objects
 
