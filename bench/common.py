@@ -144,7 +144,8 @@ def wrk(url: str, *, seconds: int = 10, connections: int = 8, threads: int = 2, 
 
 class CpuMeter:
     """CPU seconds spent while the block runs: by the server's workers, by this process (the load
-    generator) and by the whole machine (the database and everything else is the difference)."""
+    generator), by PostgreSQL's processes and by the whole machine (the kernel and everything else is the
+    difference)."""
 
     def __init__(self, server_pid: int):
         self.server_pid = server_pid
@@ -155,10 +156,12 @@ class CpuMeter:
 
     def __exit__(self, *exc) -> None:
         end = self._read()
-        self.server, self.generator, self.machine = (b - a for a, b in zip(self._start, end, strict=True))
-        self.rest = max(0.0, self.machine - self.server - self.generator)
+        self.server, self.generator, self.database, self.machine = (
+            b - a for a, b in zip(self._start, end, strict=True)
+        )
+        self.rest = max(0.0, self.machine - self.server - self.generator - self.database)
 
-    def _read(self) -> tuple[float, float, float]:
+    def _read(self) -> tuple[float, float, float, float]:
         tick = os.sysconf("SC_CLK_TCK")
         workers = subprocess.run(
             ["pgrep", "-P", str(self.server_pid)], capture_output=True, text=True
@@ -167,7 +170,20 @@ class CpuMeter:
         own = os.times()
         fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
         busy = sum(int(v) for v in fields) - int(fields[3]) - int(fields[4])  # all but idle and iowait
-        return server, own.user + own.system, busy / tick
+        return server, own.user + own.system, _postgres_ticks() / tick, busy / tick
+
+
+def _postgres_ticks() -> int:
+    """utime + stime of every PostgreSQL process on the machine (its backends serve the benchmark)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += _process_ticks(int(entry.name))
+            except OSError:
+                continue
+    return total
 
 
 def _process_ticks(pid: int) -> int:

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db.models import DecimalField, Prefetch, QuerySet
 
 from tradepost.core.exceptions import NotFound
+from tradepost.core.prepared import Prepared
 from tradepost.orders.models import ChangeProposal, Order, OrderEvent
 from tradepost.orders.models import OrderStatus as S
 from tradepost.orders.states import REVIEWABLE
@@ -15,13 +16,30 @@ def orders_for_buyer(*, user) -> QuerySet[Order]:
 
 
 def _detail_query() -> QuerySet[Order]:
-    return Order.objects.select_related("policy_version", "user").prefetch_related(
-        "lines",
-        Prefetch("proposals", queryset=ChangeProposal.objects.order_by("-created_at")),
-        "payments",
-        "refunds",
-        "transactions",
+    # The version's rules come from this process's cache of parsed policies (by digest), so its document
+    # is read only if that misses.
+    return (
+        Order.objects.select_related("policy_version", "user")
+        .defer("policy_version__document")
+        .prefetch_related(
+            "lines",
+            Prefetch("proposals", queryset=ChangeProposal.objects.order_by("-created_at")),
+            "payments",
+            "refunds",
+            "transactions",
+        )
     )
+
+
+# Every order page and order API call reads one: prepared (core/prepared.py).
+_buyer_order = Prepared(
+    lambda user_id, number: _detail_query().filter(number=number, user_id=user_id).order_by("pk")[:1],
+    user_id=-1,
+    number="<order number>",
+)
+_staff_order = Prepared(
+    lambda number: _detail_query().filter(number=number).order_by("pk")[:1], number="<order number>"
+)
 
 
 def _storable(number) -> bool:
@@ -33,14 +51,14 @@ def order_for_buyer(*, user, number: str) -> Order:
     """The buyer's own order with lines, payments and proposals; another buyer's is the same 404."""
     if user is None or not user.is_authenticated or not _storable(number):
         raise NotFound("No such order.", code="order_not_found")
-    order = _detail_query().filter(number=number, user=user).first()
+    order = _buyer_order.first(user_id=user.pk, number=number)
     if order is None:
         raise NotFound("No such order.", code="order_not_found")
     return order
 
 
 def order_for_staff(*, number: str) -> Order:
-    order = _detail_query().filter(number=number).first() if _storable(number) else None
+    order = _staff_order.first(number=number) if _storable(number) else None
     if order is None:
         raise NotFound("No such order.", code="order_not_found")
     return order
