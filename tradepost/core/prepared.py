@@ -114,6 +114,8 @@ class Prepared:
         shape = tuple(shape)
         plan = self._plans.get(shape)
         if plan is None:
+            # Threads share plans: the SQL is the same for every connection, and the converters Django
+            # picks read only settings shared by every connection to the database (its time zone).
             plan = self._plans[shape] = self._compile(values)
         return plan
 
