@@ -11,6 +11,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection
 
@@ -33,8 +34,7 @@ CARD_FIELDS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class CardSpec:
+class CardSpec(NamedTuple):  # a tuple: immutable, and quicker to build than a frozen dataclass
     key: str
     name: str
     unit: str
@@ -96,7 +96,10 @@ def breaks_and_specs(ids: list[int]) -> tuple[list[tuple[int, int, Decimal]], li
         breaks = [tuple(row) for row in converted(cursor.fetchall(), statements.break_converters)]
         cursor.execute(*_where_in(statements.specs, ids))
         specs = [
-            (row[0], CardSpec(*row[1:])) for row in converted(cursor.fetchall(), statements.spec_converters)
+            (product_id, CardSpec(key, name, unit, text, number))
+            for product_id, key, name, unit, text, number in converted(
+                cursor.fetchall(), statements.spec_converters
+            )
         ]
     return breaks, specs
 

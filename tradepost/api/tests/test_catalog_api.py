@@ -1,8 +1,12 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tradepost.accounts import services as account_services
+from tradepost.api.catalog import ProductPageOut, page_json
+from tradepost.catalog.cards import CardSpec, ProductCard
 from tradepost.catalog.tests.factories import make_catalog
 from tradepost.conftest import make_user
 from tradepost.policies.loading import load_preset
@@ -47,6 +51,49 @@ def test_the_product_list_is_exactly_what_its_schema_serializes(client, params):
         json.dumps(ProductPageOut.model_validate(body).model_dump(), cls=NinjaJSONEncoder)
     )
     assert body == through_schema
+
+
+def _as_dict(card: ProductCard) -> dict:
+    """A card as ProductPageOut serializes it: the text page_json() writes must be json.dumps() of this."""
+    return {
+        "sku": card.sku, "mpn": card.mpn, "manufacturer": card.manufacturer, "category": card.category,
+        "title": card.title, "stock": card.stock, "moq": card.moq, "order_multiple": card.order_multiple,
+        "status": card.status, "price_from": None if card.price_from is None else str(card.price_from),
+        "price_breaks": [{"min_quantity": q, "unit_price": str(p)} for q, p in card.breaks],
+        "specs": [
+            {"key": s.key, "name": s.name, "value": s.text, "unit": s.unit,
+             "number": None if s.number is None else str(s.number)}
+            for s in card.specs
+        ],
+    }  # fmt: skip
+
+
+texts = st.text(max_size=12)  # any characters: quotes, backslashes, control characters, emoji
+amounts = st.decimals(min_value=0, max_value=10**8, places=4, allow_nan=False)
+specs = st.builds(
+    CardSpec, key=texts, name=texts, unit=texts, text=texts,
+    number=st.none() | st.decimals(min_value=-(10**9), max_value=10**9, places=9, allow_nan=False),
+)  # fmt: skip
+counts = st.integers(min_value=0, max_value=10**9)
+cards = st.builds(
+    ProductCard, id=counts, sku=texts, mpn=texts, title=texts, manufacturer=texts, category=texts,
+    stock=counts, moq=counts, order_multiple=counts, status=texts, price_from=st.none() | amounts,
+    breaks=st.lists(st.tuples(counts, amounts), max_size=4), specs=st.lists(specs, max_size=4),
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    items=st.lists(cards, max_size=3),
+    page=counts,
+    total=st.none() | counts,
+    sort=st.none() | st.sampled_from(["part", "price", "-price"]) | texts,
+)
+def test_the_product_list_text_is_what_json_dumps_writes(items, page, total, sort):
+    text = page_json(items, page=page, per_page=20, total=total, sort=sort)
+    body = {"items": [_as_dict(c) for c in items], "page": page, "per_page": 20, "total": total, "sort": sort}
+    assert text == json.dumps(body)
+    ProductPageOut.model_validate_json(text)
 
 
 @pytest.mark.parametrize(

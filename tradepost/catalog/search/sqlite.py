@@ -5,8 +5,6 @@ product filters; CROSS JOIN keeps SQLite driving from that read rather than from
 """
 # ruff: noqa: S608 - statements are built from constants and the filter clauses; values are parameters
 
-import json
-
 from tradepost.catalog.search.query import Filters, Group, Row, WordRow
 
 COMMON_POSTINGS = 2000  # a word with at least this many products is common
@@ -60,7 +58,7 @@ def words(
             cursor.execute(
                 f"SELECT p.id, p.mpn_normalized, p.title, maker.name FROM catalog_product p{_MAKER}"
                 f" WHERE p.id IN (SELECT value FROM json_each(%s)){filters.sql} ORDER BY p.id LIMIT %s",
-                [json.dumps(ids), *filters.params, limit],
+                [ids, *filters.params, limit],
             )
             return cursor.fetchall()
     cursor.execute(
@@ -72,28 +70,28 @@ def words(
     return cursor.fetchall()
 
 
-def _intersection_if_common(cursor, matches: list[str]) -> list[int] | None:
-    """Ids having every match among the first COMMON_POSTINGS of each, when each has that many; else None.
+def _intersection_if_common(cursor, matches: list[str]) -> str | None:
+    """Ids having every match among the first COMMON_POSTINGS of each, when each has that many, as a JSON
+    array (in no particular order); else None.
 
     FTS5 proves two common words never meet only by stepping through both their lists, tens of ms at a
     million products. When every word is common, look for them together among their first postings only
-    (up to the smallest last id); when one is rare, FTS5 steps along that one and is quick.
+    (so up to the smallest last id); when one is rare, FTS5 steps along that one and is quick.
     """
-    # Each match's ids come back as one JSON array: thousands of rows through Python cost more than the read.
+    # Each match's ids come back as one string and are intersected as text (SQLite writes an id one way
+    # only): thousands of rows, or of ints parsed from JSON and written back, cost more than the read.
     one = (
-        "SELECT %s, (SELECT json_group_array(id) FROM (SELECT rowid AS id FROM catalog_search_product"
+        "SELECT %s, (SELECT group_concat(id) FROM (SELECT rowid AS id FROM catalog_search_product"
         " WHERE catalog_search_product MATCH %s ORDER BY rowid LIMIT %s))"
     )
     cursor.execute(
         " UNION ALL ".join([one] * len(matches)),
         [v for n, match in enumerate(matches) for v in (n, match, COMMON_POSTINGS)],
     )
-    postings = [json.loads(ids) for _, ids in sorted(cursor.fetchall())]
+    postings = [ids.split(",") if ids else [] for _, ids in sorted(cursor.fetchall())]
     if any(len(ids) < COMMON_POSTINGS for ids in postings):
         return None
-    bound = min(max(ids) for ids in postings)
-    common = set.intersection(*(set(ids) for ids in postings))
-    return sorted(pid for pid in common if pid <= bound)
+    return "[" + ",".join(set(postings[0]).intersection(*postings[1:])) + "]"
 
 
 def lexicon_starting_with(cursor, words: list[str], limit: int) -> dict[str, list[str]]:

@@ -455,6 +455,36 @@ def test_words_common_enough_to_be_slow_together_are_matched_among_their_first_p
     assert mpns("adjustable regulator", in_stock=True) == ["LM317T"]
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the bounded intersection is SQLite's")
+@pytest.mark.parametrize("common_postings", [1, 3, 7, 12])
+def test_common_words_meet_exactly_among_their_first_postings(catalog, monkeypatch, common_postings):
+    """The intersection is read as text, so check it against the plain one over ids of one and two digits."""
+    import json
+
+    from tradepost.catalog.search import sqlite
+
+    for n in range(12):
+        words = " ".join(w for k, w in enumerate(["alpha", "beta", "gamma"]) if n % (k + 2) == 0)
+        add(f"GEN-{n}", f"GEN{n:03d}", f"Generic part {words}")
+    monkeypatch.setattr(sqlite, "COMMON_POSTINGS", common_postings)
+
+    def first_postings(word):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rowid FROM catalog_search_product WHERE catalog_search_product MATCH %s"
+                " ORDER BY rowid LIMIT %s",
+                [word, common_postings],
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+    for words in [("generic", "part"), ("generic", "alpha"), ("alpha", "beta"), ("part", "beta", "gamma")]:
+        firsts = [first_postings(w) for w in words]
+        expected = set.intersection(*firsts) if all(len(f) == common_postings for f in firsts) else None
+        with connection.cursor() as cursor:
+            found = sqlite._intersection_if_common(cursor, [f'("{w}")' for w in words])
+        assert (None if found is None else set(json.loads(found))) == expected, words
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the word statistics are PostgreSQL's")
 def test_word_shares_and_products_per_page_are_read_from_what_analyze_counted(catalog, monkeypatch):
     from tradepost.catalog.search import postgres
