@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
+import timeit
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -208,8 +209,23 @@ def machine_info() -> str:
     pg = subprocess.run(["psql", PG_ADMIN_URL, "-tAc", "show server_version"], capture_output=True, text=True)
     return (
         f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM; Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}, PostgreSQL {pg.stdout.strip() or 'n/a'}"
+        f"SQLite {sqlite3.sqlite_version}, PostgreSQL {pg.stdout.strip() or 'n/a'}; "
+        f"speed reference {speed_reference_ms():.0f} ms (a fixed pure-Python loop, best of five; "
+        "lower is faster)"
     )
+
+
+def speed_reference_ms() -> float:
+    """One core's speed on a fixed pure-Python workload: the same model of virtual machine has run 2x faster
+    or slower from one day to the next, so results of two runs compare only with this beside them."""
+
+    def work() -> int:
+        total = 0
+        for i in range(1_000_000):
+            total += i * i % 7
+        return total
+
+    return min(timeit.repeat(work, number=1, repeat=5)) * 1000
 
 
 def write_section(path: Path, marker: str, body: str) -> None:
