@@ -6,6 +6,7 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
+from tradepost.cart import selectors as cart_selectors
 from tradepost.cart.models import Cart, CartLine
 from tradepost.cart.services import cart_for, cart_line_set
 from tradepost.catalog.models import PriceBreak, Product
@@ -14,20 +15,9 @@ from tradepost.orders.tests.factories import shop
 
 pytestmark = pytest.mark.django_db
 
-lines_of = Prepared(
-    lambda cart_id: CartLine.objects.filter(cart_id=cart_id).select_related(
-        "product__manufacturer", "product__category"
-    ),
-    cart_id=-1,
-)
-breaks_of = Prepared(
-    lambda ids: (
-        PriceBreak.objects.filter(product_id__in=ids)
-        .order_by("product_id", "min_quantity")
-        .values_list("product_id", "min_quantity", "unit_price")
-    ),
-    ids=[],
-)
+# The cart's own prepared queries: lines with their products, and price breaks as values.
+lines_of = cart_selectors._cart_lines
+breaks_of = cart_selectors._breaks_of
 
 
 def _fields(instance) -> dict:
@@ -70,10 +60,10 @@ def test_values_list_tuples_and_list_values_of_any_length(cart):
         .order_by("product_id", "min_quantity")
         .values_list("product_id", "min_quantity", "unit_price")
     )
-    assert breaks_of.all(ids=ids) == orm and len(orm) == 5
-    assert breaks_of.all(ids=ids[:1]) == [row for row in orm if row[0] == ids[0]]  # compiled for 1 id
-    assert breaks_of.all(ids=[*ids, 10**9]) == orm  # and for 3
-    assert type(orm[0][2]) is type(breaks_of.all(ids=ids)[0][2])
+    assert breaks_of.all(product_ids=ids) == orm and len(orm) == 5
+    assert breaks_of.all(product_ids=ids[:1]) == [row for row in orm if row[0] == ids[0]]  # compiled for 1 id
+    assert breaks_of.all(product_ids=[*ids, 10**9]) == orm  # and for 3
+    assert type(orm[0][2]) is type(breaks_of.all(product_ids=ids)[0][2])
 
 
 def test_the_sql_is_compiled_once_then_each_run_is_one_statement_with_new_values(
@@ -129,7 +119,7 @@ def test_values_of_the_wrong_kind_are_refused_before_any_query(cart):
         with pytest.raises(TypeError, match="expected the values"):
             lines_of.all(cart=1)
         with pytest.raises(TypeError, match="non-empty list of ints"):
-            breaks_of.all(ids=[])
+            breaks_of.all(product_ids=[])
         with pytest.raises(OverflowError):
             lines_of.all(cart_id=2**63)
     assert ctx.captured_queries == []
