@@ -566,7 +566,7 @@ def checkout_place_quotation(
                 expected_total=expected_total,
             )
     except IntegrityError:
-        existing = Order.objects.filter(user=user, idempotency_key=key).first()
+        existing = _order_by_key.first(user_id=user.pk, key=key)
         if existing is None:
             raise
         return existing, False

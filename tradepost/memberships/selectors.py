@@ -12,17 +12,23 @@ from tradepost.memberships.calculations import CancellationRefund, cancellation_
 from tradepost.memberships.models import Membership, Plan
 
 
-def _current(user, now: datetime):
+def _running_at(user_id: int, started_by: datetime, ends_after: datetime):
+    """Paid memberships that started by `started_by` and end after `ends_after` (both "now" when read)."""
     return Membership.objects.filter(
-        user=user, status=Membership.Status.ACTIVE, starts_at__lte=now, ends_at__gt=now
+        user_id=user_id, status=Membership.Status.ACTIVE, starts_at__lte=started_by, ends_at__gt=ends_after
     )
 
 
-# Every placed order asks it: prepared (core/prepared.py).
+def _current(user, now: datetime):
+    return _running_at(user.pk, now, now)
+
+
+# Every placed order asks it: prepared (core/prepared.py). Two names for one "now": a prepared value
+# appears once in its query.
 _running = Prepared(
-    lambda user_id, started_by, ends_after: Membership.objects.filter(
-        user_id=user_id, status=Membership.Status.ACTIVE, starts_at__lte=started_by, ends_at__gt=ends_after
-    ).values_list("pk")[:1],
+    lambda user_id, started_by, ends_after: _running_at(user_id, started_by, ends_after).values_list("pk")[
+        :1
+    ],
     user_id=-1,
     started_by=datetime(1901, 1, 1, tzinfo=UTC),
     ends_after=datetime(1902, 2, 2, tzinfo=UTC),

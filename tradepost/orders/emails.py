@@ -53,6 +53,7 @@ def _order_email(order_id: int, kind: str, message: str, shipment: str, *, writt
     if order is None:
         order = (
             Order.objects.select_related("user", "policy_version")
+            .defer("policy_version__document")  # the parsed policy is cached by digest
             .prefetch_related("lines")
             .filter(pk=order_id)
             .first()
