@@ -17,6 +17,10 @@ from urllib.parse import urlencode, urlparse
 from bench import common
 
 QUERY_MIX = {"exact": 60, "prefix": 40, "word": 40, "typo": 30, "miss": 30}
+# One character is neither a part number nor a word to search: the request goes all the way through
+# gunicorn, Django and the endpoint and answers an empty page without running SQL. Its latency is the
+# floor under every search's, which no statement can lower.
+FLOOR_QUERY = "x"
 
 
 def build_queries(seed: int = 7) -> list[tuple[str, str]]:
@@ -61,6 +65,20 @@ def time_http(base: str, queries: list[tuple[str, str]]) -> dict:
         samples.setdefault(kind, []).append(elapsed)
         samples["all"].append(elapsed)
     return {kind: common.percentiles(values[len(values) // 2 :]) for kind, values in samples.items()}
+
+
+def time_floor(base: str) -> dict:
+    """HTTP latency of a search that runs no statement (checked in-process first)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = Client(HTTP_HOST="127.0.0.1").get("/api/v1/products", {"q": FLOOR_QUERY})
+    if response.status_code != 200 or ctx.captured_queries or response.json()["items"]:
+        raise RuntimeError(f"the floor's search ran SQL or found products: {ctx.captured_queries[:2]}")
+    connection.close()
+    return time_http(base, [("floor", FLOOR_QUERY)] * 200)["all"]
 
 
 def time_raw_sql(queries: list[tuple[str, str]]) -> dict:
@@ -176,6 +194,7 @@ def run(db: str, parts: int, preset: str) -> dict:
     connection.close()
     with common.gunicorn(env) as (base, server):
         result["http"] = time_http(base, queries)
+        result["http_floor"] = time_floor(base)
         result["category_rps"] = common.wrk(base + category_path)
         result["product_rps"] = common.wrk(base + product_path)
         cookie = [f"Cookie: {RENDERED}"]
@@ -196,16 +215,20 @@ def report(results: list[dict]) -> str:
         f"({', '.join(f'{n} {k}' for k, n in QUERY_MIX.items())}), second pass of two; raw SQL = every "
         "statement the request ran (the search's and the product cards', "
         f"{results[0]['raw_sql'].get('statements_per_request', 0):.1f} per request on average) re-run on "
-        "the connection.",
+        "the connection. HTTP floor: the same endpoint searching for one character, which it answers "
+        "without SQL: what gunicorn, Django and the endpoint cost by themselves.",
         "",
-        "| DB | parts | search p50 | p95 | p99 | raw SQL p95 | HTTP/raw p95 | import rows/s | worker RSS |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| DB | parts | search p50 | p95 | p99 | raw SQL p95 | HTTP/raw p95 | HTTP floor p50 / p95 "
+        "| import rows/s | worker RSS |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         h = r["http"]["all"]
         lines.append(
             f"| {r['db']} | {r['parts']:,} | {h['p50']:.1f} ms | {h['p95']:.1f} ms | {h['p99']:.1f} ms | "
-            f"{r['raw_sql']['p95']:.1f} ms | {r['ratio_p95']:.2f} | {r['import_rows_per_s']:,.0f} | "
+            f"{r['raw_sql']['p95']:.1f} ms | {r['ratio_p95']:.2f} | "
+            f"{r['http_floor']['p50']:.2f} / {r['http_floor']['p95']:.2f} ms | "
+            f"{r['import_rows_per_s']:,.0f} | "
             f"{r['worker_rss_mb']:.0f} MB |"
         )
     lines += [
