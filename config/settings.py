@@ -138,8 +138,9 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
-# Whole catalog pages (category, product) for visitors without a session, from the cache above
-# (storefront/pagecache.py). Off: every page is rendered.
+# Catalog pages (index, category, product) from the cache above: whole for visitors without a session,
+# in a frame rendered per request for everyone else but staff (storefront/pagecache.py). Off: every page
+# is rendered.
 STOREFRONT_PAGE_CACHE = env_bool("STOREFRONT_PAGE_CACHE", True)
 
 # --- Celery ------------------------------------------------------------------

@@ -1,21 +1,28 @@
-"""Whole catalog pages from the shared cache, for visitors without a session.
+"""Catalog pages from the shared cache: whole for visitors without a session, all but the frame for
+everyone else.
 
 A visitor with no session cookie (and no pending flash messages) is anonymous, has no cart and sees a
-catalog page that depends only on its URL, the catalog and the store policy. Such pages are kept whole in
-the shared cache, keyed on:
+catalog page that depends only on its URL, the catalog and the store policy. Such pages are kept whole.
 
-- the path and query string (and whether htmx asked for the fragment),
+A signed-in buyer or a visitor with a cart sees the same page in a frame of their own: the header (name,
+cart count) and the flash messages. The page's blocks (`title` and `content`) depend only on the URL, the
+catalog, the policy and whether someone is signed in (buyers get an inquiry-cart button), so they are kept
+per audience and put in a frame rendered for each request (storefront/_cached_page.html). A view opts in
+by returning a TemplateResponse whose template extends the storefront's base; any other answer is sent as
+it is. Staff see products buyers don't, and always get a fresh render.
+
+Keys hold:
+- the path and query string (and whether htmx asked for the fragment), and the audience,
 - the catalog generation (catalog.freshness: changes after every committed write of what these pages
   show: catalog rows, reviews, and a new policy version, since pages state the store's terms),
 - whatever else a page names in `stamp` (the product page: the product's row version and stock, read
   fresh on every request, so stock and status never come from the cache even if a write forgot to bump
   the generation).
 
-The one per-visitor part of such a page is the CSRF token (in forms and in the htmx headers). Pages are
-rendered with a placeholder in its place (the `store` context processor puts it there when asked), and the
-placeholder is replaced with the visitor's own token, set as a cookie the usual way, on every response.
-
-Signed-in buyers, staff and visitors with a cart have a session cookie and always get a fresh render.
+The one per-request part inside the cached HTML is the CSRF token (in forms and in the htmx headers).
+Pages are rendered with a placeholder in its place (the `store` context processor puts it there when
+asked), and the placeholder is replaced with the requester's own token, set as a cookie the usual way, on
+every response.
 """
 
 import hashlib
@@ -27,10 +34,18 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.context import make_context
+from django.template.loader_tags import BlockNode, ExtendsNode
+from django.template.response import TemplateResponse
+from django.utils.safestring import mark_safe
 
 from tradepost.catalog.freshness import catalog_generation
 
 TTL_SECONDS = 10 * 60  # keys change on every catalog write; this only bounds what an idle entry costs
+BASE = "storefront/base.html"
+FRAME = "storefront/_cached_page.html"
+CACHED_BLOCKS = ("title", "content")
 CSRF_PLACEHOLDER = "csrf-token-placeholder-5b1f0c"
 _PLACEHOLDER_ATTR = "_pagecache_csrf_placeholder"
 
@@ -50,8 +65,9 @@ def csrf_placeholder_context(request: HttpRequest) -> dict:
     return {"csrf_token": CSRF_PLACEHOLDER} if getattr(request, _PLACEHOLDER_ATTR, False) else {}
 
 
-def cached_for_visitors(*, page: str, stamp: Callable[..., object] | None = None):
-    """Decorate a GET view whose whole page may be shared by visitors without a session.
+def cached_page(*, page: str, stamp: Callable[..., object] | None = None):
+    """Decorate a GET view of a catalog page that depends only on its URL, the catalog, the policy and the
+    audience (see the module's docstring).
 
     `stamp(**view_kwargs)` runs on every request, cached or not: it may raise Http404 and returns
     something whose repr goes into the key.
@@ -60,34 +76,91 @@ def cached_for_visitors(*, page: str, stamp: Callable[..., object] | None = None
     def decorate(view):
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not visitor_cacheable(request):
-                return view(request, *args, **kwargs)
-            extra = stamp(**kwargs) if stamp is not None else ""
-            key = _key(page, request, extra)
-            html = cache.get(key)
-            if html is not None:
-                return _personal(request, HttpResponse(html))
-            setattr(request, _PLACEHOLDER_ATTR, True)
-            response = view(request, *args, **kwargs)
             if (
-                response.status_code == 200
-                and not response.streaming
-                and not response.cookies  # a view that set a cookie made the page personal
-                and response.get("Content-Type", "").startswith("text/html")
+                not getattr(settings, "STOREFRONT_PAGE_CACHE", True)
+                or request.method not in ("GET", "HEAD")
+                or _staff(request)  # staff see products buyers don't (stamps refuse them): always rendered
             ):
-                cache.set(key, response.content.decode(response.charset), TTL_SECONDS)
-            return _personal(request, response)
+                return _rendered(view(request, *args, **kwargs))
+            extra = stamp(**kwargs) if stamp is not None else ""
+            setattr(request, _PLACEHOLDER_ATTR, True)
+            if visitor_cacheable(request):
+                return _whole(view, request, args, kwargs, key=_key(page, request, extra, audience="visitor"))
+            audience = "signed-in" if request.user.is_authenticated else "session"
+            return _framed(view, request, args, kwargs, key=_key(page, request, extra, audience=audience))
 
         return wrapper
 
     return decorate
 
 
-def _key(page: str, request: HttpRequest, extra: object) -> str:
+def _whole(view, request: HttpRequest, args, kwargs, *, key: str) -> HttpResponse:
+    html = cache.get(key)
+    if html is not None:
+        return _personal(request, HttpResponse(html))
+    response = _rendered(view(request, *args, **kwargs))
+    if _shareable(response):
+        cache.set(key, response.content.decode(response.charset), TTL_SECONDS)
+    return _personal(request, response)
+
+
+def _framed(view, request: HttpRequest, args, kwargs, *, key: str) -> HttpResponse:
+    blocks = cache.get(key)
+    if blocks is None:
+        response = view(request, *args, **kwargs)
+        blocks = _blocks(response, request) if _shareable(response) else None
+        if blocks is None:
+            return _personal(request, _rendered(response))
+        cache.set(key, blocks, TTL_SECONDS)
+    if "whole" in blocks:  # an htmx fragment: no frame around it
+        return _personal(request, HttpResponse(blocks["whole"]))
+    # The blocks are HTML that the page's own template rendered (and escaped) before they were stored.
+    safe = {name: mark_safe(html) for name, html in blocks.items()}  # noqa: S308
+    return _personal(request, render(request, FRAME, {"cached_blocks": safe}))
+
+
+def _blocks(response: HttpResponse, request: HttpRequest) -> dict[str, str] | None:
+    """The cacheable blocks of a TemplateResponse for an extension of the base template (or, for a
+    template that extends nothing, the whole fragment); None for any other response."""
+    if not isinstance(response, TemplateResponse):
+        return None
+    template = response.resolve_template(response.template_name).template
+    extends = template.nodelist.get_nodes_by_type(ExtendsNode)
+    if not extends:
+        return {"whole": response.render().content.decode(response.charset)}
+    if extends[0].parent_name.var != BASE:  # blocks of a template in between would be missed
+        return None
+    blocks = {node.name: node for node in template.nodelist.get_nodes_by_type(BlockNode)}
+    context = make_context(response.resolve_context(response.context_data), request)
+    with context.bind_template(template):
+        return {name: str(blocks[name].render(context)) for name in CACHED_BLOCKS if name in blocks}
+
+
+def _shareable(response: HttpResponse) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies  # a view that set a cookie made the page personal
+        and response.get("Content-Type", "").startswith("text/html")
+    )
+
+
+def _rendered(response: HttpResponse) -> HttpResponse:
+    return response.render() if isinstance(response, TemplateResponse) else response
+
+
+def _staff(request: HttpRequest) -> bool:
+    """Whether a staff member is signed in; a request without a session cookie is never staff's, and is
+    answered without reading a session."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_staff
+
+
+def _key(page: str, request: HttpRequest, extra: object, *, audience: str) -> str:
     parts = "|".join(
         (
             request.get_full_path(),
             "htmx" if request.headers.get("HX-Request") == "true" else "",
+            audience,
             str(catalog_generation()),
             repr(extra),
         )

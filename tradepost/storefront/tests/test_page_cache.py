@@ -1,11 +1,13 @@
-"""Whole catalog pages cached for visitors without a session: fresh after every change, never shared with
-signed-in buyers, and each visitor's CSRF token their own."""
+"""Catalog pages from the cache: whole for visitors without a session, the page in a frame of their own for
+signed-in buyers and visitors with a cart; fresh after every change, staff always rendered, and everyone's
+CSRF token their own."""
 
 import re
 
 import pytest
 from django.db import transaction
 from django.test import Client
+from django.urls import reverse
 
 from tradepost.catalog import services as catalog
 from tradepost.catalog.models import Product
@@ -203,3 +205,63 @@ def test_the_htmx_fragment_and_the_full_page_are_kept_apart(store):
     fragment = visitor.get(CATEGORY, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" in full and "<html" not in fragment
     assert "<html" in visitor.get(CATEGORY).content.decode()
+
+
+def signed_in(email: str, name: str, *, enforce_csrf_checks: bool = False, **fields) -> Client:
+    client = Client(enforce_csrf_checks=enforce_csrf_checks)
+    client.force_login(make_user(email, full_name=name, **fields))
+    return client
+
+
+@pytest.mark.parametrize(
+    ("path", "htmx"), [(PRODUCT, False), (CATEGORY, False), (CATEGORY, True), ("/catalog/", False)]
+)
+def test_a_signed_in_page_from_the_cache_is_what_a_full_render_gives(store, settings, path, htmx):
+    ann = signed_in("ann@example.com", "Ann Buyer")
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    stored, served = (ann.get(path, **headers).content.decode() for _ in range(2))
+    settings.STOREFRONT_PAGE_CACHE = False
+    rendered = ann.get(path, **headers).content.decode()
+    assert without_tokens(stored) == without_tokens(served) == without_tokens(rendered)
+    assert CSRF_PLACEHOLDER not in stored + served and ("<html" in served) is not htmx
+
+
+def test_signed_in_buyers_share_the_page_but_not_its_frame(store, django_assert_num_queries):
+    signed_in("ann@example.com", "Ann Buyer").get(PRODUCT)
+    bob = signed_in("bob@example.com", "Bob Buyer", enforce_csrf_checks=True)
+    bob.get("/catalog/")  # the first page of a session also records the agreement check in it
+    # Session, user, agreement version, the product's row and the policy version; a full render runs 10.
+    with django_assert_num_queries(5):
+        body = bob.get(PRODUCT).content.decode()
+    assert "Bob" in body and "Ann" not in body and "$0.44" in body
+    added = bob.post("/cart/add/", {"sku": "TI-LM317T", "quantity": 3, "csrfmiddlewaretoken": token_in(body)})
+    assert added.status_code in (200, 302)
+    assert 'aria-label="3 items"' in bob.get(PRODUCT).content.decode()  # the frame is Bob's own, fresh
+
+
+def test_the_inquiry_cart_button_is_on_signed_in_pages_only(store):
+    inquiry = reverse("storefront:inquiry_cart_add")
+    with_cart = Client()
+    with_cart.post("/cart/add/", {"sku": "TI-LM317T", "quantity": 3})
+    assert inquiry not in with_cart.get(PRODUCT).content.decode()  # a session, nobody signed in
+    assert inquiry in signed_in("ann@example.com", "Ann Buyer").get(PRODUCT).content.decode()
+    assert inquiry not in with_cart.get(PRODUCT).content.decode()
+
+
+def test_signed_in_buyers_see_stock_and_edits_at_once(store, committed):
+    ann = signed_in("ann@example.com", "Ann Buyer")
+    assert stock_shown(ann.get(PRODUCT).content.decode()) == "100"
+    Product.objects.filter(sku="TI-LM317T").update(stock=5)  # no signal: the product's row is the stamp
+    assert stock_shown(ann.get(PRODUCT).content.decode()) == "5"
+    assert ">100<" in ann.get(CATEGORY).content.decode()  # the listing keys on the generation ...
+    with committed(), transaction.atomic():
+        _take_stock([(store["products"]["LM317T"].pk, 1, "LM317T", "lines")], advice="")
+    assert ">4<" in ann.get(CATEGORY).content.decode()  # ... which a committed stock move changes
+
+
+def test_staff_always_get_a_fresh_page_and_see_products_withdrawn_from_sale(store):
+    staff = signed_in("staff@example.com", "Sam Staff", is_staff=True)
+    staff.get(PRODUCT)
+    Product.objects.filter(sku="TI-LM317T").update(status="not_for_sale")
+    assert "Not for sale" in staff.get(PRODUCT).content.decode()
+    assert signed_in("ann@example.com", "Ann Buyer").get(PRODUCT).status_code == 404

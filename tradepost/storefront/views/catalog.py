@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from django.http import Http404
 from django.shortcuts import render
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
@@ -15,7 +16,7 @@ from tradepost.catalog.params import filters_from_params, int_param
 from tradepost.catalog.selectors import MAX_PER_PAGE, SORTS
 from tradepost.core.exceptions import ApplicationError, NotFound
 from tradepost.reviews.selectors import product_reviews
-from tradepost.storefront.pagecache import cached_for_visitors
+from tradepost.storefront.pagecache import cached_page
 from tradepost.storefront.policy import active_policy
 
 SORT_LABELS = {
@@ -33,12 +34,12 @@ def _htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-@cached_for_visitors(page="catalog")
+@cached_page(page="catalog")
 def catalog_index(request):
-    return render(request, "storefront/catalog/index.html", {"tree": selectors.category_tree()})
+    return TemplateResponse(request, "storefront/catalog/index.html", {"tree": selectors.category_tree()})
 
 
-@cached_for_visitors(page="category")
+@cached_page(page="category")
 def category(request, slug: str):
     try:
         place = selectors.category_place(slug=slug)
@@ -87,9 +88,9 @@ def category(request, slug: str):
         "query_without_page": query.urlencode(),
     }
     if htmx:
-        return render(request, "storefront/catalog/_results.html", context, status=status)
+        return TemplateResponse(request, "storefront/catalog/_results.html", context, status=status)
     context["manufacturer_options"], context["spec_facets"] = _facet_options(facets, filters)
-    return render(request, "storefront/catalog/category.html", context, status=status)
+    return TemplateResponse(request, "storefront/catalog/category.html", context, status=status)
 
 
 def _product_version(*, sku: str):
@@ -99,7 +100,7 @@ def _product_version(*, sku: str):
         raise Http404 from None
 
 
-@cached_for_visitors(page="product", stamp=_product_version)
+@cached_page(page="product", stamp=_product_version)
 def product(request, sku: str):
     try:
         detail = selectors.product_detail(sku=sku, staff=request.user.is_staff)
@@ -111,7 +112,7 @@ def product(request, sku: str):
     policy = active.policy if active else None
     if policy is not None and policy.warranty.enabled:
         warranty = policy.warranty_class(selectors.effective_warranty_class(item.category, detail.ancestors))
-    return render(
+    return TemplateResponse(
         request,
         "storefront/catalog/product.html",
         {
