@@ -50,14 +50,11 @@ CSRF_PLACEHOLDER = "csrf-token-placeholder-5b1f0c"
 _PLACEHOLDER_ATTR = "_pagecache_csrf_placeholder"
 
 
-def visitor_cacheable(request: HttpRequest) -> bool:
-    """Whether the request is a plain read by a visitor whose page can't differ from anyone else's."""
-    return (
-        getattr(settings, "STOREFRONT_PAGE_CACHE", True)
-        and request.method in ("GET", "HEAD")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and CookieStorage.cookie_name not in request.COOKIES
-    )
+def _visitor(request: HttpRequest) -> bool:
+    """Whether the request comes from a visitor whose whole page can't differ from anyone else's: no
+    session, no pending flash messages."""
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies
 
 
 def csrf_placeholder_context(request: HttpRequest) -> dict:
@@ -84,7 +81,7 @@ def cached_page(*, page: str, stamp: Callable[..., object] | None = None):
                 return _rendered(view(request, *args, **kwargs))
             extra = stamp(**kwargs) if stamp is not None else ""
             setattr(request, _PLACEHOLDER_ATTR, True)
-            if visitor_cacheable(request):
+            if _visitor(request):
                 return _whole(view, request, args, kwargs, key=_key(page, request, extra, audience="visitor"))
             audience = "signed-in" if request.user.is_authenticated else "session"
             return _framed(view, request, args, kwargs, key=_key(page, request, extra, audience=audience))
