@@ -129,17 +129,22 @@ class ProductIn(In):
 # longer than the database took to find the products. So it is written here as text, with the bytes
 # json.dumps() would write for the dict ProductPageOut serializes to (ProductPageOut still documents it,
 # and tests hold the text to json.dumps() and to the schema). Strings go through json's own escaping;
-# numbers and decimals need none.
+# numbers and decimals need none. A search's cards come already written by the database
+# (catalog.cards.card_json_by_id), the same values with the database's spacing and quoting.
 _string = json.encoder.encode_basestring_ascii
 
 
 def _decimal(value: Decimal | None) -> str:
-    return "null" if value is None else f'"{value}"'
+    return "null" if value is None else f'"{value:f}"'  # plain notation, as the whole API writes decimals
 
 
-def _card(card: ProductCard) -> str:
+def card_json(card: ProductCard) -> str:
+    """A card as a JSON object (ProductOut)."""
     breaks = ", ".join(
-        [f'{{"min_quantity": {int(quantity)}, "unit_price": "{price}"}}' for quantity, price in card.breaks]
+        [
+            f'{{"min_quantity": {int(quantity)}, "unit_price": {_decimal(price)}}}'
+            for quantity, price in card.breaks
+        ]
     )
     specs = ", ".join(
         [
@@ -157,18 +162,16 @@ def _card(card: ProductCard) -> str:
     )
 
 
-def page_json(
-    items: list[ProductCard], *, page: int, per_page: int, total: int | None, sort: str | None
-) -> str:
-    """ProductPageOut as JSON text, written as json.dumps() writes it."""
+def page_json(items: list[str], *, page: int, per_page: int, total: int | None, sort: str | None) -> str:
+    """ProductPageOut as JSON text around its items, each already a JSON object."""
     return (
-        f'{{"items": [{", ".join([_card(c) for c in items])}], "page": {int(page)}, '
+        f'{{"items": [{", ".join(items)}], "page": {int(page)}, '
         f'"per_page": {int(per_page)}, "total": {"null" if total is None else int(total)}, '
         f'"sort": {"null" if sort is None else _string(sort)}}}'
     )
 
 
-def _page(items: list[ProductCard], *, page: int, per_page: int, total: int | None, sort: str | None):
+def _page(items: list[str], *, page: int, per_page: int, total: int | None, sort: str | None):
     return HttpResponse(
         page_json(items, page=page, per_page=per_page, total=total, sort=sort),
         content_type="application/json",
@@ -198,13 +201,19 @@ def products(request):
             category_path=category.path if category else None,
             in_stock=True if (params.get("in_stock") or "").lower() in {"1", "true", "yes", "on"} else None,
         )
-        return _page(selectors.products_in_order(ids), page=page, per_page=per_page, total=None, sort=None)
+        return _page(
+            selectors.products_json_in_order(ids), page=page, per_page=per_page, total=None, sort=None
+        )
     filters = filters_from_params(params, selectors.spec_attributes)
     result = selectors.product_list(
         category=category, filters=filters, sort=params.get("sort") or "part", page=page, per_page=per_page
     )
     return _page(
-        result.products, page=result.page, per_page=result.per_page, total=result.total, sort=result.sort
+        [card_json(card) for card in result.products],
+        page=result.page,
+        per_page=result.per_page,
+        total=result.total,
+        sort=result.sort,
     )
 
 

@@ -14,6 +14,7 @@ from tradepost.api.payments import router as payments_router
 from tradepost.api.policies import router as policies_router
 from tradepost.api.promotions import router as promotions_router
 from tradepost.api.quotes import router as quotes_router
+from tradepost.api.renderers import Renderer
 from tradepost.api.reviews import router as reviews_router
 from tradepost.api.shipping import router as shipping_router
 from tradepost.api.support import router as support_router
@@ -26,6 +27,7 @@ api = NinjaAPI(
         "or a personal token: `Authorization: Bearer tp_...`. Errors are RFC 9457 problem JSON."
     ),
     urls_namespace="api",
+    renderer=Renderer(),
 )
 errors.install(api)
 api.add_router("", accounts_router)

@@ -74,6 +74,24 @@ def cards_by_id(ids: list[int]) -> list[ProductCard]:
     return with_breaks_and_specs([rows[i] for i in ids if i in rows])
 
 
+def card_json_by_id(ids: list[int]) -> list[str]:
+    """The cards of these products as JSON objects, written by the database, in the order of `ids` (unknown
+    ids are skipped): one query. The API's ProductOut shape: keys in its order, decimals as strings in
+    plain notation with the field's decimal places, integers as numbers.
+
+    A card's row, price breaks and specs come out of one statement as one text each, so a search answered
+    through the API never builds a card in Python. The database quotes the strings as JSON (RFC 8259:
+    non-ASCII characters stay as they are, in UTF-8). Decimals read as the ORM reads them: PostgreSQL's
+    numeric as it is, SQLite's float to 15 significant digits (_sqlite_decimal).
+    """
+    if not ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(*_where_in(_statements(connection.vendor).card_json, ids))
+        texts = dict(cursor.fetchall())
+    return [texts[i] for i in ids if i in texts]
+
+
 def with_breaks_and_specs(rows: Iterable[tuple]) -> list[ProductCard]:
     """Cards from product rows in CARD_FIELDS order, with their price breaks and specs: two queries."""
     cards = [ProductCard(*row) for row in rows]
@@ -157,6 +175,7 @@ class _Statements:
     breaks: str
     specs: str
     images: str
+    card_json: str  # {ids} as in rows: (product id, the card as a JSON object)
     product_converters: Converters
     row_converters: Converters
     break_converters: Converters
@@ -218,6 +237,7 @@ def _statements(vendor: str) -> _Statements:
         f" WHERE {image_product} = %s ORDER BY {image_product}, {col(i, ProductImage, 'position')},"
         f" {col(i, ProductImage, 'id')}"
     )
+    card_json = _card_json_statement(vendor, table, col)
     joined = [(p, Product), ("m", Manufacturer), ("c", Category)]
     columns = [col(alias, model, f.name) for alias, model in joined for f in _FIELDS[model]]
     product = (
@@ -235,7 +255,111 @@ def _statements(vendor: str) -> _Statements:
         breaks=breaks,
         specs=specs,
         images=images,
+        card_json=card_json,
         row_converters=converters_for({10: Product._meta.get_field("price_from")}),
         break_converters=converters_for({2: PriceBreak._meta.get_field("unit_price")}),
         spec_converters=converters_for({5: ProductSpec._meta.get_field("value_number")}),
+    )
+
+
+def _card_json_statement(vendor: str, table, col) -> str:
+    """card_json_by_id()'s statement: the product's columns, then its price breaks and specs as arrays, in
+    the order the card statements read them."""
+    quote = connection.ops.quote_name
+    postgres = vendor == "postgresql"
+    obj = "json_build_object" if postgres else "json_object"
+
+    def decimal(column: str, model, name: str) -> str:  # a JSON string in plain notation, or null
+        if postgres:  # numeric(n, places) keeps its scale: 0.5200, 0.000000005
+            return f"{column}::text"
+        written = _sqlite_decimal(column, model._meta.get_field(name))
+        return f"CASE WHEN {column} IS NULL THEN NULL ELSE {written} END"
+
+    def json_object(*pairs: tuple[str, str]) -> str:
+        return obj + "(" + ", ".join(f"'{key}', {value}" for key, value in pairs) + ")"
+
+    def array(columns: dict[str, str], element, source: str, order: str) -> str:
+        """A JSON array of element(column expressions), one per row of `source`, in `order`."""
+        if postgres:
+            return f"COALESCE((SELECT json_agg({element(columns)} ORDER BY {order}) {source}), '[]')"
+        # SQLite before 3.44 has no ORDER BY inside an aggregate: the aggregate reads an ordered subquery,
+        # whose LIMIT keeps the planner from dropping the ORDER BY. json() keeps the array an array, as a
+        # subquery's result loses the JSON subtype that json_object() goes by.
+        inner = ", ".join(f"{expression} AS {alias}" for alias, expression in columns.items())
+        outer = {alias: f"o.{alias}" for alias in columns}
+        return (
+            f"json((SELECT json_group_array({element(outer)})"
+            f" FROM (SELECT {inner} {source} ORDER BY {order} LIMIT -1) o))"
+        )
+
+    p, b, s, a = "p", "b", "s", "a"
+    breaks = array(
+        {"quantity": col(b, PriceBreak, "min_quantity"), "price": col(b, PriceBreak, "unit_price")},
+        lambda c: json_object(
+            ("min_quantity", c["quantity"]), ("unit_price", decimal(c["price"], PriceBreak, "unit_price"))
+        ),
+        f"FROM {table(PriceBreak)} b WHERE {col(b, PriceBreak, 'product')} = {col(p, Product, 'id')}",
+        col(b, PriceBreak, "min_quantity"),
+    )
+    specs = array(
+        {
+            "key": col(a, SpecAttribute, "key"),
+            "name": col(a, SpecAttribute, "name"),
+            "text": col(s, ProductSpec, "value_text"),
+            "unit": col(a, SpecAttribute, "unit"),
+            "number": col(s, ProductSpec, "value_number"),
+        },
+        lambda c: json_object(
+            ("key", c["key"]),
+            ("name", c["name"]),
+            ("value", c["text"]),
+            ("unit", c["unit"]),
+            ("number", decimal(c["number"], ProductSpec, "value_number")),
+        ),
+        f"FROM {table(ProductSpec)} s JOIN {table(SpecAttribute)} a"
+        f" ON {col(a, SpecAttribute, 'id')} = {col(s, ProductSpec, 'attribute')}"
+        f" WHERE {col(s, ProductSpec, 'product')} = {col(p, Product, 'id')}",
+        ", ".join(col(a, SpecAttribute, name) for name in ("position", "name", "id")),
+    )
+    card = json_object(
+        ("sku", col(p, Product, "sku")),
+        ("mpn", col(p, Product, "mpn")),
+        ("manufacturer", col("m", Manufacturer, "name")),
+        ("category", col("c", Category, "slug")),
+        ("title", col(p, Product, "title")),
+        ("stock", col(p, Product, "stock")),
+        ("moq", col(p, Product, "moq")),
+        ("order_multiple", col(p, Product, "order_multiple")),
+        ("status", col(p, Product, "status")),
+        ("price_from", decimal(col(p, Product, "price_from"), Product, "price_from")),
+        ("price_breaks", breaks),
+        ("specs", specs),
+    )
+    return (
+        f"SELECT {col(p, Product, 'id')}, {card}{'::text' if postgres else ''} FROM {table(Product)} p"
+        f" JOIN {table(Manufacturer)} m ON m.{quote('id')} = {col(p, Product, 'manufacturer')}"
+        f" JOIN {table(Category)} c ON c.{quote('id')} = {col(p, Product, 'category')}"
+        f" WHERE {col(p, Product, 'id')} IN ({{ids}})"
+    )
+
+
+def _sqlite_decimal(column: str, field) -> str:
+    """SQL writing a float column as the ORM reads it into a DecimalField: rounded to 15 significant
+    digits, then to the field's places, in plain notation (2 places: 0.50, 1234.00).
+
+    With up to 15 digits before the places run out (max_digits <= 15, or a value below 10**(15 - places)),
+    printf's own rounding to the places is that: the stored float is the one nearest a number with those
+    places, well within half a unit of the last. Beyond (a spec number of 10**6 or more), printf rounds to
+    15 significant digits, which then have at most `places` decimals, padded with zeros.
+    """
+    places = field.decimal_places
+    direct = f"printf('%%.{places}f', {column})"  # %% is % once the parameters are bound
+    if field.max_digits <= 15:
+        return direct
+    digits = f"printf('%%.15g', {column})"  # no exponent from 10**-4 up to 10**15
+    zeros = "0" * places
+    return (
+        f"CASE WHEN abs({column}) < 1e{15 - places} THEN {direct}"
+        f" WHEN instr({digits}, '.') THEN {digits} || substr('{zeros}', 1, {places} - length({digits})"
+        f" + instr({digits}, '.')) ELSE {digits} || '.{zeros}' END"
     )
