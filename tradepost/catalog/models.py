@@ -158,7 +158,8 @@ class ProductSpec(models.Model):
         SpecAttribute, on_delete=models.PROTECT, related_name="values", db_index=False
     )
     value_text = models.CharField(max_length=120, blank=True)
-    value_number = models.DecimalField(max_digits=20, decimal_places=9, null=True, blank=True)
+    # Picofarads to gigahertz: 15 places keep 4.7 pF (0.0000000000047 F), 12 digits before the point.
+    value_number = models.DecimalField(max_digits=27, decimal_places=15, null=True, blank=True)
 
     class Meta:
         constraints = [

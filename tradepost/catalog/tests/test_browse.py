@@ -48,6 +48,28 @@ def test_filters():
     assert mpns(resistance) == ["RC0603FR-0710KL"]
 
 
+def test_picofarads_are_stored_and_filtered_as_given(client):
+    """Spec numbers keep 15 decimal places: 10 pF and 4.7 pF stay apart, and neither becomes 0."""
+    make_catalog()
+    services.spec_attribute_create(key="capacitance", name="Capacitance", kind="number", unit="F", position=4)
+    for mpn, value in [("C10P", "10p"), ("C4P7", "4.7p"), ("C100N", "100n")]:
+        services.product_save(
+            data=product_data(f"SKU-{mpn}", mpn, category="resistors", specs={"capacitance": value})
+        )
+    stored = dict(Product.objects.filter(mpn__startswith="C").values_list("mpn", "specs__value_number"))
+    assert stored == {"C10P": Decimal("1E-11"), "C4P7": Decimal("4.7E-12"), "C100N": Decimal("1E-7")}
+    picofarads = selectors.product_list(
+        filters=ProductFilters(
+            specs=(SpecFilter("capacitance", minimum=Decimal("1e-12"), maximum=Decimal("5e-12")),)
+        )
+    )
+    assert mpns(picofarads) == ["C4P7"]
+    body = client.get("/api/v1/products", {"spec.capacitance.min": "5p", "spec.capacitance.max": "1u"}).json()
+    assert [item["mpn"] for item in body["items"]] == ["C100N", "C10P"]
+    detail = client.get("/api/v1/products/SKU-C4P7").json()
+    assert detail["specs"][-1]["number"] == "0.000000000004700"
+
+
 def test_hidden_statuses_are_not_listed():
     cat = make_catalog()
     services.product_save(data=product_data("TI-LM317T", "LM317T", status="discontinued"))

@@ -38,7 +38,7 @@ def test_the_database_writes_the_cards_python_writes():
     assert regulator["price_from"] == "0.5200" and regulator["stock"] == 100
     assert [s["key"] for s in regulator["specs"]] == ["package", "voltage"]
     assert regulator["specs"][1] == {
-        "key": "voltage", "name": "Voltage", "value": "37V", "unit": "V", "number": "37.000000000"
+        "key": "voltage", "name": "Voltage", "value": "37V", "unit": "V", "number": "37.000000000000000"
     }  # fmt: skip
 
 
@@ -69,7 +69,7 @@ def test_order_of_ids_breaks_and_specs_and_unknown_ids_in_one_query():
 
 def test_awkward_text_numbers_and_empty_lists():
     """Quotes, backslashes, control characters and non-ASCII text; a product without breaks or specs; the
-    smallest, largest and zero values the fields hold, and a spec number below 10**-6, in plain notation."""
+    smallest and largest prices, and a spec number in picofarads, in plain notation."""
     make_catalog()
     services.spec_attribute_create(key="capacitance", name="Capacitance", kind="number", unit="F", position=4)
     title = 'Relay "5V" \\ coil\ttab\u0001 – 継電器 😀'
@@ -77,7 +77,7 @@ def test_awkward_text_numbers_and_empty_lists():
         data=product_data(
             "ODD-2", "ODD2", title=title, manufacturer='Maker "Q" & Söhne',
             price_breaks=[(1, "99999999.9999"), (2, "0.0001")],
-            specs={"capacitance": "0.000000001", "voltage": "0", "package": "Ø 5 \"x\""},
+            specs={"capacitance": "4.7p", "voltage": "0", "package": "Ø 5 \"x\""},
         )
     )  # fmt: skip
     bare, _ = services.product_save(data=product_data("BARE-1", "BARE1", status="discontinued", specs={}))
@@ -90,7 +90,7 @@ def test_awkward_text_numbers_and_empty_lists():
     assert item["title"] == title and item["manufacturer"] == 'Maker "Q" & Söhne'
     assert [b["unit_price"] for b in item["price_breaks"]] == ["99999999.9999", "0.0001"]
     numbers = {s["key"]: s["number"] for s in item["specs"]}
-    assert numbers == {"capacitance": "0.000000001", "voltage": "-12.500000000", "package": None}
+    assert numbers == {"capacitance": "0.000000000004700", "voltage": "-12.500000000000000", "package": None}
     assert empty["price_breaks"] == [] and empty["specs"] == [] and empty["price_from"] is None
 
 

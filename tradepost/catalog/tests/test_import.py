@@ -169,7 +169,7 @@ def test_the_import_stores_what_product_save_would():
         ({"specs": "colour=red"}, "specs", "Unknown specification 'colour'."),
         ({"specs": "resistance"}, "specs", "'resistance' is not KEY=VALUE"),
         ({"specs": "package=0603;package=0805"}, "specs", "'package' is given twice."),
-        ({"specs": "resistance=999G"}, "specs", "resistance: 999G is too large to store."),
+        ({"specs": "resistance=9999G"}, "specs", "resistance: 9999G is too large to store."),
         ({"images": "https://img.example.com/a.jpg|a.jpg"}, "images", "'a.jpg' is not an http(s) address."),
     ],
 )
