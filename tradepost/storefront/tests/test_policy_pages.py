@@ -85,3 +85,35 @@ def test_home_lists_the_promises(client):
     activate("wholesale")
     home = text(client, "/")
     assert "14 days from the first shipment" in home
+
+
+def _hrefs(response) -> set[str]:
+    return set(re.findall(r'(?:href|action|hx-get)="([^"]+)"', response.content.decode()))
+
+
+def test_header_and_footer_links_are_the_urls_they_name(client, django_user_model):
+    """{{ links.x }} (storefront.context_processors) is reverse() of x, under the request's script prefix
+    too, for visitors, buyers and staff."""
+    from django.test.utils import override_script_prefix
+    from django.urls import reverse
+
+    activate("components")  # warranty off, guarantee and membership on: their links show
+    names = [
+        "home",
+        "search",
+        "search_suggest",
+        "catalog",
+        "policy_shipping",
+        "policy_payment",
+        "policy_returns",
+    ]
+    names += ["policy_guarantee", "membership", "contact", "agreement", "login", "register"]
+    assert {reverse(f"storefront:{name}") for name in names} <= _hrefs(client.get("/"))
+    with override_script_prefix("/shop/"):
+        prefixed = _hrefs(client.get("/"))
+    assert "/shop/catalog/" in prefixed and "/catalog/" not in prefixed
+    assert "/catalog/" in _hrefs(client.get("/"))  # the prefix was one request's, not kept
+    staff = django_user_model.objects.create_user("desk@example.com", "pw-123456789", is_staff=True)
+    client.force_login(staff)
+    links = _hrefs(client.get("/policies/shipping/"))
+    assert {reverse("backoffice:home"), reverse("storefront:account"), reverse("storefront:logout")} <= links
