@@ -168,6 +168,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Auth ------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's model backend, reading the current agreement version with the user (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["tradepost.accounts.backends.Backend"]
 LOGIN_URL = "storefront:login"
 LOGIN_REDIRECT_URL = "storefront:account"
 LOGOUT_REDIRECT_URL = "storefront:home"
@@ -237,6 +239,9 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read from the cache, written to both it and the database: a signed-in page reads its session
+# without a query, and a session the cache dropped is read from the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -19,13 +19,20 @@ EXEMPT_PREFIXES = (
 )
 
 
-def current_agreement_version() -> int | None:
-    """The current agreement version: one indexed query, so a new version applies on the very next request."""
+_NOT_READ = object()
+
+
+def current_agreement_version(user=None) -> int | None:
+    """The current agreement version, as read with the signed-in user (accounts.backends), else one indexed
+    query: either way a new version applies on the very next request."""
+    known = getattr(user, "current_agreement_version", _NOT_READ)
+    if known is not _NOT_READ:
+        return known
     return UserAgreement.objects.order_by("-version").values_list("version", flat=True).first()
 
 
 def user_accepted_current(request) -> bool:
-    current = current_agreement_version()
+    current = current_agreement_version(request.user)
     if current is None:
         return True
     if request.session.get(SESSION_KEY) == current:

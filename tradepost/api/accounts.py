@@ -152,7 +152,7 @@ def _me(request, user, *, with_csrf: bool = False) -> dict:
 @router.post("/auth/register", response={201: MeOut}, auth=None, summary="Create an account")
 def register(request, payload: RegisterIn):
     user = services.user_register(**payload.dict(), ip=client_ip(request))
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user)  # the one backend in AUTHENTICATION_BACKENDS
     return Status(201, _me(request, user, with_csrf=True))
 
 

@@ -134,3 +134,26 @@ def test_logout_needs_post(client, buyer):
     client.force_login(buyer)
     assert client.get("/account/logout/").status_code == 405
     assert client.post("/account/logout/").status_code == 302
+
+
+def test_a_session_is_read_from_the_cache_and_from_the_database_when_the_cache_lost_it(client, buyer):
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client.post("/account/login/", {"email": buyer.email, "password": PASSWORD})
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    client.get("/account/")  # the first page after signing in records the agreement check in the session
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/account/").status_code == 200
+    assert not any("django_session" in q["sql"] for q in queries.captured_queries)
+    cache.clear()  # as a restart of a cache without persistence, or an eviction, would
+    assert client.get("/account/").status_code == 200
+    stolen = Client()
+    stolen.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    client.post("/account/logout/")  # gone from the cache and the database alike
+    assert stolen.get("/account/").status_code == 302
+    cache.clear()
+    assert stolen.get("/account/").status_code == 302

@@ -47,7 +47,7 @@ def register(request):
             forms.apply_errors(form, exc)
             status = _status_for(exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user)  # the one backend in AUTHENTICATION_BACKENDS
             cart_merge_at_sign_in(request, user)
             if agreement:
                 request.session[SESSION_KEY] = agreement.version
