@@ -349,8 +349,10 @@ def _sqlite_decimal(column: str, field) -> str:
 
     With up to 15 digits before the places run out (max_digits <= 15, or a value below 10**(15 - places)),
     printf's own rounding to the places is that: the stored float is the one nearest a number with those
-    places, well within half a unit of the last. Beyond (a spec number of 10**6 or more), printf rounds to
-    15 significant digits, which then have at most `places` decimals, padded with zeros.
+    places, well within half a unit of the last. Beyond (a spec number of 1 or more, with its 15 places),
+    printf rounds to 15 significant digits, which then have at most `places` decimals, padded with zeros.
+    One case differs: a number of more than 15 significant digits whose float lies exactly halfway at the
+    15th (615222885702.4375), which printf rounds down and the ORM to even; a store's numbers have fewer.
     """
     places = field.decimal_places
     direct = f"printf('%%.{places}f', {column})"  # %% is % once the parameters are bound
