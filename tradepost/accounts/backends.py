@@ -3,7 +3,8 @@
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Subquery
 
-from tradepost.accounts.models import User, UserAgreement
+from tradepost.accounts.models import User
+from tradepost.accounts.selectors import agreement_versions
 
 
 class Backend(ModelBackend):
@@ -12,9 +13,9 @@ class Backend(ModelBackend):
     two for every signed-in request."""
 
     def get_user(self, user_id):
-        latest = UserAgreement.objects.order_by("-version").values("version")[:1]
+        current = Subquery(agreement_versions()[:1])
         try:
-            user = User._default_manager.annotate(current_agreement_version=Subquery(latest)).get(pk=user_id)
+            user = User._default_manager.annotate(current_agreement_version=current).get(pk=user_id)
         except User.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

@@ -5,7 +5,8 @@ from urllib.parse import urlencode
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from tradepost.accounts.models import AgreementAcceptance, UserAgreement
+from tradepost.accounts.models import AgreementAcceptance
+from tradepost.accounts.selectors import agreement_versions
 
 SESSION_KEY = "accepted_agreement_version"
 EXEMPT_PREFIXES = (
@@ -28,7 +29,7 @@ def current_agreement_version(user=None) -> int | None:
     known = getattr(user, "current_agreement_version", _NOT_READ)
     if known is not _NOT_READ:
         return known
-    return UserAgreement.objects.order_by("-version").values_list("version", flat=True).first()
+    return agreement_versions().first()
 
 
 def user_accepted_current(request) -> bool:

@@ -17,6 +17,12 @@ def agreement_current() -> UserAgreement | None:
     return UserAgreement.objects.order_by("-version").first()
 
 
+def agreement_versions():
+    """Published agreement versions, the current one first: `.first()` is the current version (None before
+    the first), and `[:1]` the same as a subquery."""
+    return UserAgreement.objects.order_by("-version").values_list("version", flat=True)
+
+
 def agreement_pending_for(user: User) -> UserAgreement | None:
     """The current agreement if `user` has not accepted it yet, else None; one query."""
     current = (

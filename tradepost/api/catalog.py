@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from tradepost.accounts.roles import Desk
 from tradepost.api.auth import member, require_desk
+from tradepost.api.renderers import plain_decimal
 from tradepost.api.schemas import In
 from tradepost.catalog import search, selectors, services
 from tradepost.catalog.cards import ProductCard
@@ -135,7 +136,7 @@ _string = json.encoder.encode_basestring_ascii
 
 
 def _decimal(value: Decimal | None) -> str:
-    return "null" if value is None else f'"{value:f}"'  # plain notation, as the whole API writes decimals
+    return "null" if value is None else f'"{plain_decimal(value)}"'
 
 
 def card_json(card: ProductCard) -> str:

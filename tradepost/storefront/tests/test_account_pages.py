@@ -1,5 +1,10 @@
 import pytest
+from django.conf import settings
 from django.core import mail
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tradepost.accounts import services
 from tradepost.accounts.models import User
@@ -137,12 +142,6 @@ def test_logout_needs_post(client, buyer):
 
 
 def test_a_session_is_read_from_the_cache_and_from_the_database_when_the_cache_lost_it(client, buyer):
-    from django.conf import settings
-    from django.core.cache import cache
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
     client.post("/account/login/", {"email": buyer.email, "password": PASSWORD})
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     client.get("/account/")  # the first page after signing in records the agreement check in the session
