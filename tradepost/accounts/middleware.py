@@ -49,13 +49,11 @@ class AgreementRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # The path first: an exempt request (every API call) never reads the session or the user for this.
+        if request.path.startswith(EXEMPT_PREFIXES):
+            return self.get_response(request)
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and not request.path.startswith(EXEMPT_PREFIXES)
-            and not user_accepted_current(request)
-        ):
+        if user is not None and user.is_authenticated and not user_accepted_current(request):
             target = reverse("storefront:agreement_accept")
             return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
