@@ -69,7 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tradepost.accounts.middleware.AgreementRequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "tradepost.storefront.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

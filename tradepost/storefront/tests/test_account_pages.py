@@ -87,6 +87,19 @@ def test_new_agreement_is_asked_for_at_the_next_visit(client, buyer):
     assert client.get("/account/").status_code == 200
 
 
+def test_the_agreement_check_leaves_exempt_paths_alone(client, buyer):
+    """The API answers a signed-in buyer's public requests without the page's agreement check: it neither
+    redirects them nor reads their session or user for it."""
+    client.force_login(buyer)
+    services.agreement_publish(title="User agreement", body="Revised terms.", actor=None)
+    assert client.get("/account/").status_code == 302
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/api/v1/categories")
+    assert response.status_code == 200
+    read = " ".join(query["sql"] for query in ctx.captured_queries)
+    assert "accounts_user" not in read and "django_session" not in read
+
+
 def test_address_pages_belong_to_their_owner(client, buyer, other_buyer):
     address = services.address_create(user=buyer, data=ADDRESS)
     client.force_login(other_buyer)
@@ -156,3 +169,9 @@ def test_a_session_is_read_from_the_cache_and_from_the_database_when_the_cache_l
     assert stolen.get("/account/").status_code == 302
     cache.clear()
     assert stolen.get("/account/").status_code == 302
+
+
+def test_flash_messages_are_set_up_for_pages_not_for_the_api(client, buyer):
+    client.force_login(buyer)
+    assert hasattr(client.get("/account/").wsgi_request, "_messages")
+    assert not hasattr(client.get("/api/v1/categories").wsgi_request, "_messages")
