@@ -5,8 +5,8 @@ from django.urls import include, path
 from tradepost.api.urls import api
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
     path("desk/", include("tradepost.backoffice.urls")),
     path("", include("tradepost.storefront.urls")),
 ]

@@ -30,9 +30,10 @@ api = NinjaAPI(
     renderer=Renderer(),
 )
 errors.install(api)
+# Django tries the routes in this order, so the busiest (catalog browse and search) come first.
+api.add_router("", catalog_router)
 api.add_router("", accounts_router)
 api.add_router("", policies_router)
-api.add_router("", catalog_router)
 api.add_router("", cart_router)
 api.add_router("", orders_router)
 api.add_router("", payments_router)

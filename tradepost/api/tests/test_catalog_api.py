@@ -164,3 +164,14 @@ def test_staff_upsert_needs_the_fulfilment_desk(client):
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "price_breaks"
+
+
+def test_catalog_routes_are_tried_first():
+    """Django tries URL patterns in order; the catalog's, the busiest, come before the rest of the API's."""
+    from django.urls import resolve
+
+    for path, name in [("/api/v1/products", "products"), ("/api/v1/products/X-1", "product_detail")]:
+        match = resolve(path)
+        assert match.url_name == name
+        before = {str(tried[-1].pattern) for tried in match.tried[:-1]}
+        assert before <= {"openapi.json", "docs", "categories", "products"}
