@@ -56,7 +56,7 @@ _WORD_RE = re.compile(r"[^\W_]+")
 # Combining marks, which NFKD splits off accented letters: é -> e + U+0301.
 _COMBINING_RE = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _LEXICON_WORD_RE = re.compile(r"[a-z]+")
-_FIELD_SCORES = {"mpn": 4, "title": 3, "manufacturer": 2}
+_MPN_SCORE, _TITLE_SCORE, _MAKER_SCORE = 4, 3, 2  # per word found in the field; 1 in the description
 
 
 @dataclass(frozen=True)
@@ -204,26 +204,25 @@ def _word_matches(backend, cursor, groups: list[Group], filters: Filters) -> lis
     if not pool and len(groups) > 1:
         pool = {row[0]: row for row in read(match_all=False, strong_only=False)}
     group_sets = [frozenset(group) for group in groups]
-    scored = sorted(
-        pool.values(), key=lambda row: (-_relevance(group_sets, row, matched_all=match_all), row[1], row[0])
-    )
-    return [row[0] for row in scored]
+    elsewhere = 1 if match_all else 0
+    # Sorted as (-score, mpn_normalized, id) tuples: a key function would cost a call per row.
+    scored = sorted([(-_relevance(group_sets, row, elsewhere), row[1], row[0]) for row in pool.values()])
+    return [pid for _, _, pid in scored]
 
 
-def _relevance(groups: list[frozenset[str]], row: WordRow, *, matched_all: bool) -> int:
+def _relevance(groups: list[frozenset[str]], row: WordRow, elsewhere: int) -> int:
     """Per query word, the best field it was found in; a word matched but not found in these fields was in
-    the description."""
+    the description (`elsewhere`: 1 when every word matched, else 0)."""
     _, mpn, title, manufacturer = row
     mpn, title_words, maker_words = mpn.lower(), _field_words(title), _field_words(manufacturer or "")
-    elsewhere = 1 if matched_all else 0
     score = 0
-    for group in groups:  # the fields from the best score down (_FIELD_SCORES): the first found counts
+    for group in groups:  # the fields from the best score down: the first found counts
         if mpn in group:
-            score += _FIELD_SCORES["mpn"]
+            score += _MPN_SCORE
         elif not title_words.isdisjoint(group):
-            score += _FIELD_SCORES["title"]
+            score += _TITLE_SCORE
         elif not maker_words.isdisjoint(group):
-            score += _FIELD_SCORES["manufacturer"]
+            score += _MAKER_SCORE
         else:
             score += elsewhere
     return score
