@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 
 from tradepost.core.calendar import WorkingCalendar, get_calendar
 from tradepost.core.exceptions import ApplicationError, NotFound
@@ -55,21 +55,27 @@ def policy_from_version(version: PolicyVersion) -> StorePolicy:
     return policy
 
 
-def policy_active() -> ActivePolicy:
+def policy_active(*, read_with: object = None) -> ActivePolicy:
     """Return the active policy: the highest-numbered version.
 
     Every page reads it, so it is one precompiled statement without the document: this process parses a
-    version's document once, by digest (policy_from_version), and reads it only then.
+    version's document once, by digest (policy_from_version), and reads it only then. `read_with`: an object
+    a query annotated with policy_active_columns() (the signed-in user, accounts.backends), whose values
+    stand for the statement's.
     """
-    statement, converters = _active_statement(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(statement)
-        row = cursor.fetchone()
-    if row is None:
+    if hasattr(read_with, _ANNOTATION + "id"):
+        row = tuple(getattr(read_with, _ANNOTATION + name) for name in _ACTIVE_FIELDS)
+    else:
+        statement, converters = _active_statement(connection.vendor)
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+            found = cursor.fetchone()
+        row = converted([found], converters)[0] if found is not None else (None,) * len(_ACTIVE_FIELDS)
+    pk, number, digest, preset, created_at = row
+    if pk is None:
         raise NotFound(
             "No store policy is active yet; activate one with `tradepost policy activate --preset components`"
         )
-    pk, number, digest, preset, created_at = converted([row], converters)[0]
     policy = _PARSED.get(digest)
     if policy is None:
         policy = policy_from_version(PolicyVersion.objects.get(pk=pk))
@@ -83,7 +89,15 @@ def policy_active() -> ActivePolicy:
     )
 
 
+def policy_active_columns() -> dict[str, Subquery]:
+    """What policy_active() reads, as subqueries to annotate another query with, so that one statement
+    reads both (see `read_with`)."""
+    newest = PolicyVersion.objects.order_by("-number")
+    return {_ANNOTATION + name: Subquery(newest.values(name)[:1]) for name in _ACTIVE_FIELDS}
+
+
 _ACTIVE_FIELDS = ("id", "number", "digest", "preset", "created_at")
+_ANNOTATION = "active_policy_"
 
 
 def policy_version_row(active: ActivePolicy) -> PolicyVersion:

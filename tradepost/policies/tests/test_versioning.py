@@ -126,6 +126,22 @@ def test_active_policy_describes_its_version():
     assert active.policy.money_back.days == 14
 
 
+def test_the_active_policy_read_with_another_query_is_the_same():
+    """policy_active_columns() annotated on another query (the signed-in user's) stand for policy_active()'s
+    own statement, before the first version and after each."""
+    User.objects.create_user("reader@example.com", "a-long-password-for-tests")
+
+    def read_with_user():
+        return policy_active(read_with=User.objects.annotate(**selectors.policy_active_columns()).get())
+
+    with pytest.raises(NotFound, match="No store policy is active yet"):
+        read_with_user()
+    for name in ("wholesale", "direct"):
+        activate(name)
+        assert read_with_user() == policy_active()
+        assert read_with_user().preset == name
+
+
 def test_no_policy_yet_is_a_clear_not_found():
     with pytest.raises(NotFound, match="No store policy is active yet"):
         policy_active()

@@ -81,6 +81,20 @@ def test_pages_follow_a_new_version(client):
     assert f"policy version {version.number}" in shipping
 
 
+def test_signed_in_pages_follow_a_new_version_at_the_next_request(client, buyer, django_assert_num_queries):
+    """A signed-in buyer's pages read the policy version with the user (accounts.backends): a new version
+    shows on the very next page, with no query of its own."""
+    first = activate("direct")
+    client.force_login(buyer)
+    assert f"policy version {first.number}." in text(client, "/policies/shipping/")
+    second = activate("direct", dispatch={"min_working_days": 2, "max_working_days": 4})
+    shipping = text(client, "/policies/shipping/")
+    assert "Within 2–4 working days" in shipping and f"policy version {second.number}." in shipping
+    with django_assert_num_queries(1):  # the user, with the agreement and policy versions
+        home = text(client, "/policies/payment/")
+    assert f"policy version {second.number}." in home
+
+
 def test_home_lists_the_promises(client):
     activate("wholesale")
     home = text(client, "/")
