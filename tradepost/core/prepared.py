@@ -5,8 +5,8 @@ zone) are small: building the queryset and compiling it costs more CPU than the 
 A `Prepared` query is written as an ordinary queryset over named values. The first run on a database
 compiles it with example values; later runs bind the caller's values where the examples were and execute
 the same SQL. The rows become what the ORM would make of them: model instances through the same
-converters and `select_related` population, or plain tuples for `values_list`. Prefetches (`prefetch_related`)
-still run as ORM queries after the rows are read.
+converters, `select_related` population and annotations, or plain tuples for `values_list`. Prefetches
+(`prefetch_related`) still run as ORM queries after the rows are read.
 
     cart_by_user = Prepared(lambda user_id: Cart.objects.filter(user_id=user_id).order_by("pk")[:1],
                             user_id=-1)
@@ -39,7 +39,7 @@ class _Plan:
     params: tuple
     slots: tuple[tuple[str, int | None, int], ...]  # (name, index in a list value or None, position)
     converters: tuple  # (position, (converter functions, expression)) as the ORM applies them
-    model_rows: tuple | None  # (model, init_list, start, end, related populators) for model instances
+    model_rows: tuple | None  # (model, init_list, start, end, related populators, annotations) for instances
     locks: bool  # SELECT ... FOR UPDATE: only inside a transaction
     prefetch: tuple
 
@@ -77,12 +77,14 @@ class Prepared:
             rows = [_converted(row, plan.converters, connection) for row in rows]
         if plan.model_rows is None:
             return [tuple(row) for row in rows]
-        model, init_list, start, end, populators = plan.model_rows
+        model, init_list, start, end, populators, annotations = plan.model_rows
         objects = []
         for row in rows:
             obj = model.from_db(plan.alias, init_list, row[start:end])
             for populator in populators:
                 populator.populate(row, obj)
+            for attribute, position in annotations:
+                setattr(obj, attribute, row[position])
             objects.append(obj)
         if plan.prefetch and objects:
             prefetch_related_objects(objects, *plan.prefetch)
@@ -157,9 +159,10 @@ class Prepared:
             start, end = info["select_fields"][0], info["select_fields"][-1] + 1
             init_list = [column[0].target.attname for column in compiler.select[start:end]]
             populators = tuple(get_related_populators(info, compiler.select, alias))
-            if compiler.annotation_col_map:
-                raise TypeError("a prepared query reads no annotations onto its instances")
-            model_rows = (info["model"], init_list, start, end, populators)
+            annotations = tuple(
+                compiler.annotation_col_map.items()
+            )  # (attribute, position), as the ORM sets them
+            model_rows = (info["model"], init_list, start, end, populators, annotations)
         return _Plan(
             alias=alias,
             sql=sql,

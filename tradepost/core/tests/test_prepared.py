@@ -149,3 +149,20 @@ def test_datetimes_are_passed_as_the_lookup_passes_them(buyer):
     assert started.all(after=cart.created_at) == []
     with pytest.raises(TypeError, match="time zone"):
         started.all(after=datetime(2026, 1, 1))  # naive
+
+
+def test_annotations_are_read_onto_instances_as_the_orm_reads_them(cart):
+    from django.db.models import Count, Max, Subquery
+
+    newest_line = CartLine.objects.order_by("-added_at").values("added_at")[:1]
+
+    def build(cart_id):
+        return Cart.objects.filter(pk=cart_id).annotate(
+            line_count=Count("lines"), newest=Subquery(newest_line)
+        )
+
+    orm = build(cart.pk).get()
+    prepared = Prepared(build, cart_id=-1).first(cart_id=cart.pk)
+    newest = CartLine.objects.aggregate(newest=Max("added_at"))["newest"]
+    assert (prepared.line_count, prepared.newest) == (orm.line_count, orm.newest) == (2, newest)
+    assert prepared.newest.tzinfo is not None and _fields(prepared) == _fields(orm)
