@@ -191,6 +191,7 @@ def run(db: str, parts: int, preset: str) -> dict:
     os.environ.update(env)
     if db == "sqlite":
         os.environ.pop("DATABASE_URL", None)
+    speed_at_start = common.speed_reference_ms()
     common.fresh_database(db, env)
     import django
 
@@ -247,6 +248,7 @@ def run(db: str, parts: int, preset: str) -> dict:
         result["category_rendered_rps"] = common.wrk(base + category_path, headers=cookie)
         result["product_rendered_rps"] = common.wrk(base + product_path, headers=cookie)
         result["worker_rss_mb"] = common.worker_rss_mb(server.pid)
+    result["speed_reference_ms"] = (speed_at_start, common.speed_reference_ms())
     result["ratio_p95"] = result["http"]["all"]["p95"] / result["raw_sql"]["p95"]
     return result
 
@@ -265,9 +267,12 @@ def report(results: list[dict]) -> str:
         "searching for one character, which it answers without SQL: what gunicorn, Django and the endpoint "
         "cost by themselves.",
         "",
+        "The speed reference (see Machine) is taken again as each database and size starts and ends: this "
+        "machine's speed changes within minutes, and each row's numbers are as fast as its machine was.",
+        "",
         "| DB | parts | search p50 | p95 | p99 | raw SQL p95 | HTTP/raw p95 | HTTP floor p50 / p95 "
-        "| import rows/s | worker RSS |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| import rows/s | worker RSS | speed ref start / end |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         h = r["http"]["all"]
@@ -276,7 +281,8 @@ def report(results: list[dict]) -> str:
             f"{r['raw_sql']['p95']:.1f} ms | {r['ratio_p95']:.2f} | "
             f"{r['http_floor']['p50']:.2f} / {r['http_floor']['p95']:.2f} ms | "
             f"{r['import_rows_per_s']:,.0f} | "
-            f"{r['worker_rss_mb']:.0f} MB |"
+            f"{r['worker_rss_mb']:.0f} MB | "
+            f"{r['speed_reference_ms'][0]:.0f} / {r['speed_reference_ms'][1]:.0f} ms |"
         )
     lines += [
         "",
