@@ -159,9 +159,8 @@ class Prepared:
             start, end = info["select_fields"][0], info["select_fields"][-1] + 1
             init_list = [column[0].target.attname for column in compiler.select[start:end]]
             populators = tuple(get_related_populators(info, compiler.select, alias))
-            annotations = tuple(
-                compiler.annotation_col_map.items()
-            )  # (attribute, position), as the ORM sets them
+            # (attribute, position in the row) of each annotation, set on the instance as the ORM sets it
+            annotations = tuple(compiler.annotation_col_map.items())
             model_rows = (info["model"], init_list, start, end, populators, annotations)
         return _Plan(
             alias=alias,
