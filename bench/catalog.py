@@ -214,10 +214,11 @@ def run(db: str, parts: int, preset: str) -> dict:
     from tradepost.catalog.management.commands.catalog import DEFAULT_JOBS
 
     catalog_taxonomy_ensure(preset=preset)
-    start = time.perf_counter()
+    start, cpu_at_start = time.perf_counter(), common.cpu_times()
     with csv_path.open("rb") as source:  # as `tradepost catalog import FILE` reads it
         report = catalog_import(source=source, jobs=DEFAULT_JOBS)
     seconds = time.perf_counter() - start
+    stolen = {"import": common.stolen_percent(cpu_at_start, common.cpu_times())}
     if report.failed:
         raise RuntimeError(f"import reported {report.failed} bad rows: {report.errors[:3]}")
     result = {"db": db, "parts": parts, "import_rows_per_s": report.rows / seconds, "import_seconds": seconds}
@@ -240,15 +241,20 @@ def run(db: str, parts: int, preset: str) -> dict:
     statements = search_statements(queries)
     connection.close()
     with common.gunicorn(env) as (base, server):
+        cpu_at_start = common.cpu_times()
         result["http"], result["raw_sql"] = time_search(base, queries, statements)
         result["http_floor"] = time_floor(base)
+        searched = common.cpu_times()
+        stolen["search"] = common.stolen_percent(cpu_at_start, searched)
         result["category_rps"] = common.wrk(base + category_path)
         result["product_rps"] = common.wrk(base + product_path)
         cookie = [f"Cookie: {signed_in}"]
         result["category_rendered_rps"] = common.wrk(base + category_path, headers=cookie)
         result["product_rendered_rps"] = common.wrk(base + product_path, headers=cookie)
+        stolen["pages"] = common.stolen_percent(searched, common.cpu_times())
         result["worker_rss_mb"] = common.worker_rss_mb(server.pid)
     result["speed_reference_ms"] = (speed_at_start, common.speed_reference_ms())
+    result["cpu_stolen_percent"] = stolen
     result["ratio_p95"] = result["http"]["all"]["p95"] / result["raw_sql"]["p95"]
     return result
 
@@ -267,12 +273,14 @@ def report(results: list[dict]) -> str:
         "searching for one character, which it answers without SQL: what gunicorn, Django and the endpoint "
         "cost by themselves.",
         "",
-        "The speed reference (see Machine) is taken again as each database and size starts and ends: this "
-        "machine's speed changes within minutes, and each row's numbers are as fast as its machine was.",
+        "This virtual machine's speed changes within minutes: the speed reference (see Machine) is taken "
+        "again as each database and size starts and ends, and the share of CPU time the hypervisor took "
+        "away (steal, /proc/stat) is measured during the import, the search timing and the page runs. A "
+        "row measured while a few percent was stolen ran on a slower machine than its neighbours.",
         "",
         "| DB | parts | search p50 | p95 | p99 | raw SQL p95 | HTTP/raw p95 | HTTP floor p50 / p95 "
-        "| import rows/s | worker RSS | speed ref start / end |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| import rows/s | worker RSS | speed ref start / end | CPU stolen: import / search / pages |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         h = r["http"]["all"]
@@ -282,7 +290,9 @@ def report(results: list[dict]) -> str:
             f"{r['http_floor']['p50']:.2f} / {r['http_floor']['p95']:.2f} ms | "
             f"{r['import_rows_per_s']:,.0f} | "
             f"{r['worker_rss_mb']:.0f} MB | "
-            f"{r['speed_reference_ms'][0]:.0f} / {r['speed_reference_ms'][1]:.0f} ms |"
+            f"{r['speed_reference_ms'][0]:.0f} / {r['speed_reference_ms'][1]:.0f} ms | "
+            + " / ".join(f"{r['cpu_stolen_percent'][phase]:.1f}%" for phase in ("import", "search", "pages"))
+            + " |"
         )
     lines += [
         "",

@@ -215,6 +215,19 @@ def machine_info() -> str:
     )
 
 
+def cpu_times() -> tuple[int, int]:
+    """(stolen, all) clock ticks of the machine's CPUs so far (/proc/stat): stolen is time the hypervisor
+    gave them to another virtual machine, which slows whatever runs here as if the machine were slower."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return fields[7], sum(fields)  # user nice system idle iowait irq softirq steal (guest time is in user)
+
+
+def stolen_percent(start: tuple[int, int], end: tuple[int, int]) -> float:
+    """Share of CPU time stolen between two cpu_times() readings, in percent."""
+    stolen, total = (b - a for a, b in zip(start, end, strict=True))
+    return 100 * stolen / total if total else 0.0
+
+
 def speed_reference_ms() -> float:
     """One core's speed on a fixed pure-Python workload: the same model of virtual machine has run 2x faster
     or slower from one day to the next, so results of two runs compare only with this beside them."""
