@@ -252,12 +252,13 @@ def run(db: str, preset: str) -> dict:
             thread.join()
         threads = buyers(out, ORDERS_PER_BUYER, WARM_UP_ORDERS)
         with common.CpuMeter(server.pid) as cpu:
-            start = time.perf_counter()
+            start, cpu_at_start = time.perf_counter(), common.cpu_times()
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
             wall = time.perf_counter() - start
+            stolen = common.stolen_percent(cpu_at_start, common.cpu_times())
     result = {
         "db": db,
         "buyers": BUYERS,
@@ -268,6 +269,7 @@ def run(db: str, preset: str) -> dict:
         "errors": (warm_up["errors"] + out["errors"])[:5],
         "error_count": len(warm_up["errors"]) + len(out["errors"]),
         "queries": steps,
+        "cpu_stolen_percent": stolen,
         "flow_queries": sum(n for step, n in steps.items() if not step.startswith("(")),
         # CPU milliseconds per order placed, and how busy the machine's cores were
         "cpu_ms_per_order": {
@@ -314,16 +316,17 @@ def report(results: list[dict]) -> str:
         "",
         "CPU per order placed, while the buyers ran (server: the gunicorn workers, which run SQLite "
         "in-process; load generator: the benchmark's own threads; PostgreSQL: its processes; the rest is the "
-        "kernel and everything else on the machine):",
+        "kernel and everything else on the machine; stolen: the share of the machine's CPU time the "
+        "hypervisor gave to other virtual machines meanwhile, which slows this one as if it were slower):",
         "",
-        "| DB | server | load generator | PostgreSQL | rest | cores busy |",
-        "|---|---|---|---|---|---|",
+        "| DB | server | load generator | PostgreSQL | rest | cores busy | CPU stolen |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in results:
         c = r["cpu_ms_per_order"]
         lines.append(
             f"| {r['db']} | {c['server']:.0f} ms | {c['generator']:.0f} ms | {c['database']:.0f} ms "
-            f"| {c['rest']:.0f} ms | {r['cpu_busy']:.0%} |"
+            f"| {c['rest']:.0f} ms | {r['cpu_busy']:.0%} | {r['cpu_stolen_percent']:.1f}% |"
         )
     lines += ["", "Queries per step (in-process, same API, on the second flow of the process):", ""]
     steps = list(results[0]["queries"]) if results else []
