@@ -7,10 +7,11 @@ from django.urls import reverse
 
 from tradepost.accounts.models import AgreementAcceptance
 from tradepost.accounts.selectors import agreement_versions
+from tradepost.api.paths import API_PREFIX
 
 SESSION_KEY = "accepted_agreement_version"
-EXEMPT_PREFIXES = (
-    "/api/",
+EXEMPT_PREFIXES = (  # of the path after the script prefix
+    API_PREFIX,
     "/static/",
     "/media/",
     "/account/agreement",
@@ -50,7 +51,7 @@ class AgreementRequiredMiddleware:
 
     def __call__(self, request):
         # The path first: an exempt request (every API call) never reads the session or the user for this.
-        if request.path.startswith(EXEMPT_PREFIXES):
+        if request.path_info.startswith(EXEMPT_PREFIXES):
             return self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not user_accepted_current(request):

@@ -3,6 +3,7 @@ problem JSON, so API clients see one error shape whatever layer refused the requ
 
 from http import HTTPStatus
 
+from tradepost.api.paths import is_api
 from tradepost.api.problems import PROBLEM_CONTENT_TYPE, problem_response
 
 
@@ -13,7 +14,7 @@ class ApiProblemMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if (
-            request.path.startswith("/api/")
+            is_api(request)
             and response.status_code >= 400
             and not response.get("Content-Type", "").startswith((PROBLEM_CONTENT_TYPE, "application/json"))
         ):

@@ -196,6 +196,8 @@ def test_password_reset_answers_the_same_for_unknown_accounts(client, buyer):
 
 def test_unknown_api_paths_are_problem_json(client):
     assert_problem(client.get(API + "/no/such/thing"), 404)
+    # Served under a script prefix, the API is still told apart by the path after it.
+    assert_problem(client.get(API + "/no/such/thing", SCRIPT_NAME="/shop"), 404)
 
 
 def test_openapi_schema_and_docs(client):
