@@ -168,7 +168,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Auth ------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-# Django's model backend, reading the current agreement version with the user (accounts/backends.py).
+# Django's model backend, reading the current agreement and policy versions with the user, in one prepared
+# query (accounts/backends.py).
 AUTHENTICATION_BACKENDS = ["tradepost.accounts.backends.Backend"]
 LOGIN_URL = "storefront:login"
 LOGIN_REDIRECT_URL = "storefront:account"
