@@ -188,6 +188,10 @@ def _import_rows(
         raise _FileProblem("The file has a header but no product rows.")
 
 
+# Writer threads on PostgreSQL, each with its own connection: the server then checks foreign keys, fills
+# the search index and writes the rows of two transactions at once. SQLite has one writer at a time.
+WRITERS_POSTGRES = 2
+
 Written = Callable[["BatchOutcome", int], None]  # a batch's outcome, and how many rows were read by then
 
 
@@ -200,28 +204,58 @@ def _batch_writes(
     Outside a transaction the batches are written on a thread of their own, with its own database
     connection, one batch behind: reading and validating the next batch (Python) then overlaps with the
     database writing this one (SQLite's C code or the PostgreSQL server), instead of each waiting for the
-    other. Inside a transaction (a caller's, or a test's) they are written here, in that transaction.
+    other. On PostgreSQL, WRITERS_POSTGRES threads each take a share of every batch, split by SKU so that a
+    SKU's rows are always written by the same one, in file order. Inside a transaction (a caller's, or a
+    test's) they are written here, in that transaction.
     """
     if connection.in_atomic_block:
         writer = ProductBatchWriter(attributes=attributes, columns=columns)
         yield lambda batch, rows_read: written(writer.write(batch), rows_read)
         return
-    thread = _WriterThread(attributes=attributes, columns=columns)
-    pending: tuple[Future, int] | None = None
+    count = WRITERS_POSTGRES if connection.vendor == "postgresql" else 1
+    threads = [_WriterThread(attributes=attributes, columns=columns) for _ in range(count)]
+    pending: tuple[list[Future], int] | None = None
+
+    def finish(futures: list[Future], rows_read: int) -> None:
+        outcome = BatchOutcome()
+        for future in futures:
+            part = future.result()
+            outcome.created += part.created
+            outcome.updated += part.updated
+            outcome.failures += part.failures
+        written(outcome, rows_read)
 
     def write(batch: list, rows_read: int) -> None:
         nonlocal pending
-        submitted = (thread.submit(batch), rows_read)
+        submitted = (
+            [
+                thread.submit(part)
+                for thread, part in zip(threads, _by_sku(batch, count), strict=True)
+                if part
+            ],
+            rows_read,
+        )
         if pending is not None:
-            written(pending[0].result(), pending[1])
+            finish(*pending)
         pending = submitted
 
     try:
         yield write
         if pending is not None:
-            written(pending[0].result(), pending[1])
+            finish(*pending)
     finally:
-        thread.close()
+        for thread in threads:
+            thread.close()
+
+
+def _by_sku(batch: list[tuple[int, "Prepared"]], parts: int) -> list[list[tuple[int, "Prepared"]]]:
+    """The batch split in `parts` by SKU, each in file order: a SKU's rows always land in the same part."""
+    if parts == 1:
+        return [batch]
+    split: list[list] = [[] for _ in range(parts)]
+    for item in batch:
+        split[hash(item[1].sku) % parts].append(item)
+    return split
 
 
 class _WriterThread:
@@ -744,7 +778,9 @@ class ProductBatchWriter:
             if name.casefold() not in known:
                 missing.setdefault(name.casefold(), name)
         if missing:
-            known.update(_manufacturers_create(list(missing.values())))
+            # In name order, as every writer inserts them: two writers adding the same new names then
+            # wait for each other's commit at worst, rather than deadlock.
+            known.update(_manufacturers_create(sorted(missing.values())))
         return known
 
 

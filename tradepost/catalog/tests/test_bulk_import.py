@@ -272,3 +272,40 @@ def test_writing_on_a_thread_reports_and_stores_what_writing_in_the_transaction_
     assert imported() == stored
     assert Product.objects.get(sku="B-2").stock == 7
     assert progress[-1][0] == 12 and [done for done, _ in progress] == sorted(done for done, _ in progress)
+
+
+def test_a_batch_is_split_by_sku_each_part_in_file_order():
+    batch = [(row, imports.Prepared(sku, "", (), (), (), ())) for row, sku in enumerate("ABCADBEAC", start=2)]
+    parts = imports._by_sku(batch, 2)
+    assert sorted(item for part in parts for item in part) == batch
+    for part in parts:
+        assert part == sorted(part)  # file order
+    owner = {item[1].sku: n for n, part in enumerate(parts) for item in part}
+    assert all(owner[item[1].sku] == n for n, part in enumerate(parts) for item in part)
+    assert imports._by_sku(batch, 1) == [batch]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_writes_on_two_connections_and_a_sku_always_on_the_same_one(monkeypatch):
+    make_taxonomy()
+    writers: dict[str, set[int]] = {}
+    original = imports.ProductBatchWriter.write
+
+    def write(self, items):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()" if connection.vendor == "postgresql" else "SELECT 1")
+            (backend,) = cursor.fetchone()
+        for _, product in items:
+            writers.setdefault(product.sku, set()).add(backend)
+        return original(self, items)
+
+    monkeypatch.setattr(imports.ProductBatchWriter, "write", write)
+    lines = [{**line, "stock": str(round)} for round in range(1, 6) for line in rows(7)]  # each SKU 5 times
+    report = catalog_import(source=io.StringIO(csv_text(lines)), batch_size=4)
+
+    assert (report.created, report.updated, report.failed) == (7, 28, 0)
+    assert all(len(backends) == 1 for backends in writers.values())  # its rows in order, on one connection
+    used = set().union(*writers.values())
+    assert len(used) == (2 if connection.vendor == "postgresql" else 1)
+    assert set(Product.objects.values_list("stock", flat=True)) == {5}  # every SKU's last row won
+    assert Product.objects.values("manufacturer").distinct().count() == 4
