@@ -74,7 +74,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict, *, workers: int = 2):
+def gunicorn(env: dict, *, workers: int = 2, keep_alive: bool = False):
+    """Serve the app on a free port. keep_alive: gthread workers (one thread each), which keep a client's
+    connection open between requests as browsers and API clients with a session use it; sync workers
+    close it after every response, so each request pays for a new TCP connection."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -83,6 +86,7 @@ def gunicorn(env: dict, *, workers: int = 2):
             "--preload",  # the master imports and warms the app once (config/wsgi.py); workers fork warm
             "-w",
             str(workers),
+            *(["--worker-class", "gthread", "--threads", "1"] if keep_alive else []),
             "-b",
             f"127.0.0.1:{port}",
             "--access-logfile",
