@@ -102,6 +102,9 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        # Values sent apart from the statement (planned with them, as literals would be), so that the
+        # lookups by key that run on every request can be prepared: see core.prepared.server_prepared().
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 else:
     DATABASES = {
         "default": {
@@ -123,6 +126,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# PostgreSQL: lookups by key are prepared on each connection (core.prepared.server_prepared). Off for a
+# pooler that can't keep prepared statements (PgBouncer before 1.21 in transaction mode).
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 
 # --- Cache (rate limits, facet counts, catalog pages) -------------------------
 REDIS_URL = env_str("REDIS_URL")

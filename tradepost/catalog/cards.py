@@ -25,6 +25,7 @@ from tradepost.catalog.models import (
     ProductStatus,
     SpecAttribute,
 )
+from tradepost.core.prepared import server_prepared
 from tradepost.core.rawsql import Converters, converted, converters_for
 
 # What selectors read of a product row for its card, in ProductCard's field order (ORM lookups).
@@ -148,7 +149,7 @@ def product_row_unconverted(sku: str, *, hidden_status: str) -> tuple | None:
     """product_by_sku()'s row as the database gives it (no conversion, no instances): every column of the
     product, its manufacturer and category, for comparing versions of what a product page shows."""
     statements = _statements(connection.vendor)
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, server_prepared(connection):  # a read by SKU on every product page
         cursor.execute(statements.product + statements.product_not_in_status, [sku, hidden_status])
         return cursor.fetchone()
 

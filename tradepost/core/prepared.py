@@ -12,6 +12,9 @@ converters, `select_related` population and annotations, or plain tuples for `va
                             user_id=-1)
     cart = cart_by_user.first(user_id=user.pk)
 
+On PostgreSQL the statement is also prepared on each connection (`server_prepared`), so the server
+plans it once rather than on every run: for these lookups by key, planning takes longer than running.
+
 Values are ints, strings or aware datetimes, or lists of ints for an `__in` filter (the SQL is
 compiled once per list length); an int beyond 64 bits raises OverflowError, as no row can hold it. Each
 example must appear exactly once among the compiled query's parameters, as the lookup passes it: an
@@ -19,11 +22,14 @@ example that a lookup transforms (`icontains`) or that the query repeats is refu
 guessed at.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet, prefetch_related_objects
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.transaction import TransactionManagementError
@@ -42,6 +48,34 @@ class _Plan:
     model_rows: tuple | None  # (model, init_list, start, end, related populators, annotations) for instances
     locks: bool  # SELECT ... FOR UPDATE: only inside a transaction
     prefetch: tuple
+
+
+@contextmanager
+def server_prepared(connection: BaseDatabaseWrapper) -> Iterator[None]:
+    """Statements run in the block on `connection` (whose cursor is open) are prepared on the PostgreSQL
+    connection when first run, and later runs with new values reuse them without being planned again.
+
+    Only for lookups whose best plan doesn't depend on the values (by key, by unique column): a prepared
+    statement may switch to a plan made for any value. Nothing else is prepared (Django's default), and
+    PostgreSQL plans every other statement with its values. Needs server-side binding
+    (config/settings.py), since with values written into the text no two runs would be the same
+    statement; off with settings.DB_PREPARED_STATEMENTS. SQLite compiles statements by itself.
+    """
+    raw = connection.connection
+    if (
+        connection.vendor != "postgresql"
+        or raw is None
+        or not getattr(settings, "DB_PREPARED_STATEMENTS", False)
+        or connection.settings_dict["OPTIONS"].get("server_side_binding") is not True
+    ):
+        yield
+        return
+    previous = raw.prepare_threshold
+    raw.prepare_threshold = 0  # psycopg: prepare on the first run, and use what was prepared
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = previous
 
 
 class Prepared:
@@ -70,7 +104,7 @@ class Prepared:
         params = list(plan.params)
         for name, index, position in plan.slots:
             params[position] = _db_value(connection, values[name] if index is None else values[name][index])
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor, server_prepared(connection):
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
         if plan.converters:

@@ -38,3 +38,28 @@ def test_unknown_and_inactive_users_are_none(buyer):
     buyer.is_active = False
     buyer.save(update_fields=["is_active"])
     assert Backend().get_user(buyer.pk) is None
+
+
+def _prepared_statements(like: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [like])
+        return cursor.fetchone()[0]
+
+
+def test_postgresql_prepares_the_user_read_and_nothing_else(buyer, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL plans a statement on every run unless it is prepared")
+    for _ in range(6):
+        Backend().get_user(buyer.pk)
+        ModelBackend().get_user(buyer.pk)  # the same table through the ORM: not a lookup we prepare
+    assert _prepared_statements('%FROM "accounts_user"%') == 1
+    assert connection.connection.prepare_threshold is None  # as Django leaves it, after each prepared run
+
+
+def test_prepared_statements_can_be_turned_off(buyer, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    settings.DB_PREPARED_STATEMENTS = False
+    for _ in range(3):
+        Backend().get_user(buyer.pk)
+    assert _prepared_statements('%FROM "accounts_user"%') == 0
