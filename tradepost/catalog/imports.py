@@ -244,8 +244,9 @@ def _batch_writes(
         if pending is not None:
             finish(*pending)
     finally:
-        for thread in threads:
-            thread.close()
+        with ExitStack() as closing:  # every thread closed, even if closing one fails
+            for thread in threads:
+                closing.callback(thread.close)
 
 
 def _by_sku(batch: list[tuple[int, "Prepared"]], parts: int) -> list[list[tuple[int, "Prepared"]]]:
@@ -778,8 +779,9 @@ class ProductBatchWriter:
             if name.casefold() not in known:
                 missing.setdefault(name.casefold(), name)
         if missing:
-            # In name order, as every writer inserts them: two writers adding the same new names then
-            # wait for each other's commit at worst, rather than deadlock.
+            # In name order, as every writer inserts them: two writers adding the same new names wait for
+            # each other's commit instead of each holding a name the other needs (a deadlock, which would
+            # cost the batch a retry row by row).
             known.update(_manufacturers_create(sorted(missing.values())))
         return known
 
