@@ -46,7 +46,7 @@ def _prepared_statements(like: str) -> int:
         return cursor.fetchone()[0]
 
 
-def test_postgresql_prepares_the_user_read_and_nothing_else(buyer, settings):
+def test_postgresql_prepares_the_user_read_and_nothing_else(buyer):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL plans a statement on every run unless it is prepared")
     for _ in range(6):
