@@ -219,10 +219,7 @@ def _batch_writes(
     def finish(futures: list[Future], rows_read: int) -> None:
         outcome = BatchOutcome()
         for future in futures:
-            part = future.result()
-            outcome.created += part.created
-            outcome.updated += part.updated
-            outcome.failures += part.failures
+            outcome.add(future.result())
         written(outcome, rows_read)
 
     def write(batch: list, rows_read: int) -> None:
@@ -644,6 +641,11 @@ class BatchOutcome:
     updated: int = 0
     failures: list[tuple[int, str]] = field(default_factory=list)
 
+    def add(self, other: "BatchOutcome") -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.failures += other.failures
+
 
 class ProductBatchWriter:
     """Upserts validated products by SKU, one transaction per batch, as `product_write` would one by one.
@@ -699,8 +701,7 @@ class ProductBatchWriter:
                         self._manufacturers = None
                         outcome.failures.append((row, f"Not saved: {_database_message(exc)}"))
                     else:
-                        outcome.created += one.created
-                        outcome.updated += one.updated
+                        outcome.add(one)
         except DatabaseError as exc:
             self._manufacturers = None
             failed = {row for row, _ in outcome.failures}
