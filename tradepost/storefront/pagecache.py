@@ -1,15 +1,17 @@
-"""Catalog pages from the shared cache: whole for visitors without a session, all but the frame for
-everyone else.
+"""Catalog pages from the shared cache: whole for visitors without a session, all but the header's personal
+corner for everyone else.
 
 A visitor with no session cookie (and no pending flash messages) is anonymous, has no cart and sees a
 catalog page that depends only on its URL, the catalog and the store policy. Such pages are kept whole.
 
-A signed-in buyer or a visitor with a cart sees the same page in a frame of their own: the header (name,
-cart count) and the flash messages. The page's blocks (`title` and `content`) depend only on the URL, the
-catalog, the policy and whether someone is signed in (buyers get an inquiry-cart button), so they are kept
-per audience and put in a frame rendered for each request (storefront/_cached_page.html). A view opts in
-by returning a TemplateResponse whose template extends the storefront's base; any other answer is sent as
-it is. Staff see products buyers don't, and always get a fresh render.
+A signed-in buyer or a visitor with a cart sees the same page with a corner of their own in the header
+(cart count, name, sign in or out: storefront/_who.html) and their flash messages. The page's blocks
+(`title` and `content`) depend only on the URL, the catalog, the policy and whether someone is signed in
+(buyers get an inquiry-cart button), so they are kept per audience, in the frame (storefront/
+_cached_page.html) rendered once with a placeholder for the corner; each request renders its corner only.
+A request with flash messages to show gets the page rendered afresh, messages and all. A view opts in by
+returning a TemplateResponse whose template extends the storefront's base; any other answer is sent as it
+is. Staff see products buyers don't, and always get a fresh render.
 
 Keys hold:
 - the path and query string (and whether htmx asked for the fragment), and the audience,
@@ -19,7 +21,7 @@ Keys hold:
   fresh on every request, so stock and status never come from the cache even if a write forgot to bump
   the generation).
 
-The one per-request part inside the cached HTML is the CSRF token (in forms and in the htmx headers).
+Inside the cached HTML, the CSRF token (in forms and in the htmx headers) is per request too.
 Pages are rendered with a placeholder in its place (the `store` context processor puts it there when
 asked), and the placeholder is replaced with the requester's own token, set as a cookie the usual way, on
 every response.
@@ -30,12 +32,13 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import render
 from django.template.context import make_context
+from django.template.loader import render_to_string
 from django.template.loader_tags import BlockNode, ExtendsNode
 from django.template.response import TemplateResponse
 from django.utils.safestring import mark_safe
@@ -45,6 +48,10 @@ from tradepost.catalog.freshness import catalog_generation
 TTL_SECONDS = 10 * 60  # keys change on every catalog write; this only bounds what an idle entry costs
 BASE = "storefront/base.html"
 FRAME = "storefront/_cached_page.html"
+WHO = "storefront/_who.html"  # the header's personal corner, rendered for each request
+WHO_PLACEHOLDER = "who-placeholder-8d2e41"
+# Part of every key: a new release that stores entries of another shape never reads an older one's.
+ENTRY_VERSION = 2
 CACHED_BLOCKS = ("title", "content")
 CSRF_PLACEHOLDER = "csrf-token-placeholder-5b1f0c"
 _PLACEHOLDER_ATTR = "_pagecache_csrf_placeholder"
@@ -102,18 +109,29 @@ def _whole(view, request: HttpRequest, args, kwargs, *, key: str) -> HttpRespons
 
 
 def _framed(view, request: HttpRequest, args, kwargs, *, key: str) -> HttpResponse:
-    blocks = cache.get(key)
-    if blocks is None:
+    entry, response = cache.get(key), None
+    if entry is None:
         response = view(request, *args, **kwargs)
         blocks = _blocks(response, request) if _shareable(response) else None
         if blocks is None:
             return _personal(request, _rendered(response))
-        cache.set(key, blocks, TTL_SECONDS)
-    if "whole" in blocks:  # an htmx fragment: no frame around it
-        return _personal(request, HttpResponse(blocks["whole"]))
+        entry = blocks if "whole" in blocks else {"frame": _frame(request, blocks)}
+        cache.set(key, entry, TTL_SECONDS)
+    if "whole" in entry:  # an htmx fragment: no frame around it
+        return _personal(request, HttpResponse(entry["whole"]))
+    if len(get_messages(request)):  # counted, not shown: a page rendered whole shows them and uses them up
+        return _personal(request, _rendered(response or view(request, *args, **kwargs)))
+    who = render_to_string(WHO, request=request)
+    return _personal(request, HttpResponse(entry["frame"].replace(WHO_PLACEHOLDER, who, 1)))
+
+
+def _frame(request: HttpRequest, blocks: dict[str, str]) -> str:
+    """The page for everyone of its audience: its blocks in the frame, with WHO_PLACEHOLDER for the
+    header's personal corner and no flash messages."""
     # The blocks are HTML that the page's own template rendered (and escaped) before they were stored.
     safe = {name: mark_safe(html) for name, html in blocks.items()}  # noqa: S308
-    return _personal(request, render(request, FRAME, {"cached_blocks": safe}))
+    context = {"cached_blocks": safe, "frame_for_cache": {"who": WHO_PLACEHOLDER}}
+    return render_to_string(FRAME, context, request=request)
 
 
 def _blocks(response: HttpResponse, request: HttpRequest) -> dict[str, str] | None:
@@ -162,7 +180,7 @@ def _key(page: str, request: HttpRequest, extra: object, *, audience: str) -> st
             repr(extra),
         )
     )
-    return f"page:{page}:{hashlib.blake2b(parts.encode(), digest_size=20).hexdigest()}"
+    return f"page{ENTRY_VERSION}:{page}:{hashlib.blake2b(parts.encode(), digest_size=20).hexdigest()}"
 
 
 def _personal(request: HttpRequest, response: HttpResponse) -> HttpResponse:

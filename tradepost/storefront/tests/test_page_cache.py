@@ -17,7 +17,7 @@ from tradepost.conftest import make_user
 from tradepost.orders.tests.factories import shop
 from tradepost.policies.loading import load_preset
 from tradepost.policies.services import policy_activate
-from tradepost.storefront.pagecache import CSRF_PLACEHOLDER
+from tradepost.storefront.pagecache import CSRF_PLACEHOLDER, WHO_PLACEHOLDER
 
 pytestmark = pytest.mark.django_db
 PRODUCT = "/products/TI-LM317T/"
@@ -266,3 +266,28 @@ def test_staff_always_get_a_fresh_page_and_see_products_withdrawn_from_sale(stor
     Product.objects.filter(sku="TI-LM317T").update(status="not_for_sale")
     assert "Not for sale" in staff.get(PRODUCT).content.decode()
     assert signed_in("ann@example.com", "Ann Buyer").get(PRODUCT).status_code == 404
+
+
+def test_a_signed_in_repeat_visit_renders_only_the_personal_corner(store):
+    ann = signed_in("ann@example.com", "Ann Buyer")
+    first = ann.get(PRODUCT)
+    assert "storefront/base.html" in [t.name for t in first.templates]
+    again = ann.get(PRODUCT)
+    # The frame comes from the cache with the page; the header's corner is rendered for Ann.
+    assert [t.name for t in again.templates] == ["storefront/_who.html", "storefront/cart/_cart_link.html"]
+    body = again.content.decode()
+    assert "Ann" in body and "Sign out" in body
+    assert WHO_PLACEHOLDER not in body and CSRF_PLACEHOLDER not in body
+    bob = signed_in("bob@example.com", "Bob Buyer").get(PRODUCT).content.decode()
+    assert "Bob" in bob and "Ann" not in bob
+
+
+def test_a_flash_message_shows_once_on_a_cached_page(store):
+    ann = signed_in("ann@example.com", "Ann Buyer")
+    ann.get(PRODUCT)  # the page and its frame are stored
+    ann.post("/cart/add/", {"sku": "TI-LM317T", "quantity": 3})  # redirects to the cart: not followed
+    shown = ann.get(PRODUCT).content.decode()
+    assert "to your cart." in shown and 'aria-label="3 items"' in shown and WHO_PLACEHOLDER not in shown
+    again = ann.get(PRODUCT)
+    assert "to your cart." not in again.content.decode() and 'aria-label="3 items"' in again.content.decode()
+    assert "storefront/base.html" not in [t.name for t in again.templates]
