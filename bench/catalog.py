@@ -310,10 +310,10 @@ def report(results: list[dict]) -> str:
         "product page. *Visitors* come without a session cookie and get the whole page from the page cache "
         "(storefront/pagecache.py: keyed on the catalog generation, which every committed change to what "
         "the page shows moves on, and for a product on its row as read on every request); *signed in* is a "
-        "buyer's session (agreement accepted): the page's cached blocks in a frame rendered for that buyer "
-        "(name, cart count, messages), after the session (from the cache) and the user (with the agreement "
-        "and policy versions, one query) are read. Queries per request in brackets (the first request's "
-        "after the semicolon when it differs).",
+        "buyer's session (agreement accepted): the cached page with that buyer's own corner of the header "
+        "(cart count, name) rendered into it, after the session (from the cache) and the user (with the "
+        "agreement and policy versions, one query) are read. Queries per request in brackets (the first "
+        "request's after the semicolon when it differs).",
         "",
         "| DB | parts | category, visitors req/s | category, signed in | product, visitors "
         "| product, signed in |",
